@@ -1,0 +1,1 @@
+Console.WriteLine("Yoi.AppHost: topology not wired yet");

@@ -1,0 +1,3 @@
+namespace Yoi.Client;
+
+public sealed class YoiClient;

@@ -1,0 +1,2 @@
+namespace Yoi.Runtime;
+internal static class RuntimePlaceholder;

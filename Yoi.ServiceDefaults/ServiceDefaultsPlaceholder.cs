@@ -1,0 +1,2 @@
+namespace Yoi.ServiceDefaults;
+internal static class ServiceDefaultsPlaceholder;
