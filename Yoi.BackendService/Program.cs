@@ -1,5 +1,7 @@
+using Yoi.ServiceDefaults;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("backend");
 var app = builder.Build();
-app.MapGet("/health", () => Results.Ok("Healthy"));
-app.MapGet("/alive", () => Results.Ok("Healthy"));
+app.MapDefaultEndpoints();
 app.Run();

@@ -1,2 +1,0 @@
-namespace Yoi.ServiceDefaults;
-internal static class ServiceDefaultsPlaceholder;

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Yoi.ServiceDefaults;
+
+/// <summary>
+/// What every Yoi service shares, in the Aspire ServiceDefaults spirit: OpenTelemetry (traces, metrics, logs)
+/// built on the core SDK, OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and health endpoints.
+/// </summary>
+public static class ServiceDefaultsRegistration
+{
+    /// <summary>Tag of the health checks that <c>/alive</c> runs (liveness); <c>/health</c> runs all of them.</summary>
+    public const string LiveTag = "live";
+
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string defaultServiceName,
+        string? serviceInstanceId = null)
+    {
+        // Without this switch ASP.NET Core's server span carries no tags (PACKAGES.md).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
+
+        var configuration = builder.Configuration;
+        var serviceName = configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : defaultServiceName;
+        var otlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+
+        var sdk = OpenTelemetrySdk.Create(otel =>
+        {
+            otel.ConfigureResource(resource => resource
+                .AddService(serviceName, serviceVersion: ServiceVersion.Current, serviceInstanceId: serviceInstanceId,
+                    autoGenerateServiceInstanceId: serviceInstanceId is null)
+                .AddEnvironmentVariableDetector());
+            otel.WithTracing(tracing => tracing
+                .AddSource("Yoi.*", "Microsoft.AspNetCore", "System.Net.Http"));
+            otel.WithMetrics(metrics => metrics
+                .AddMeter("Yoi.*", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                    "Microsoft.AspNetCore.Http.Connections", "System.Net.Http"));
+            otel.WithLogging(logging => { }, options =>
+            {
+                options.IncludeFormattedMessage = true;
+                options.IncludeScopes = true;
+            });
+            if (Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var endpoint))
+                otel.UseOtlpExporter(OtlpProtocol(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]), endpoint);
+        });
+        builder.Services.AddSingleton(sdk);
+        builder.Logging.AddProvider(new OpenTelemetryLoggerBridge(sdk.GetLoggerFactory()));
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        return builder;
+    }
+
+    private static OtlpExportProtocol OtlpProtocol(string? value) => value switch
+    {
+        null or "" or "grpc" => OtlpExportProtocol.Grpc,
+        "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
+        _ => throw new InvalidOperationException(
+            $"OTEL_EXPORTER_OTLP_PROTOCOL must be 'grpc' or 'http/protobuf', not '{value}'."),
+    };
+
+    /// <summary><c>/health</c>: ready (every check, Redis included). <c>/alive</c>: the process answers.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        return app;
+    }
+}
