@@ -1,0 +1,28 @@
+namespace Yoi.Protocol.Api;
+
+/// <summary>The stable <c>code</c> of every problem+json answer (SPEC 4 and 5.1).</summary>
+public static class ApiErrorCodes
+{
+    // Runtime-side (also forwarded by the Backend for 409s).
+    public const string AlreadyRunning = "already_running";
+    public const string NotRunning = "not_running";
+    public const string WorkerStopped = "worker_stopped";
+    public const string WorkerNotFound = "worker_not_found";
+    public const string InvalidRequest = "invalid_request";
+    public const string Unauthorized = "unauthorized";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string Internal = "internal";
+    public const string EventLogUnavailable = "event_log_unavailable";
+
+    // Backend edge (SPEC 5.1 table).
+    public const string RuntimeNotFound = "runtime_not_found";
+    public const string RuntimeUnreachable = "runtime_unreachable";
+    public const string RuntimeTimeout = "runtime_timeout";
+    public const string RuntimeAuthFailed = "runtime_auth_failed";
+    public const string RuntimeUnsupported = "runtime_unsupported";
+    public const string RuntimeError = "runtime_error";
+    public const string Forbidden = "forbidden";
+    public const string CursorMalformed = "cursor_malformed";
+}

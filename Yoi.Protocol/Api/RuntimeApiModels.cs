@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Yoi.Protocol.Api;
+
+// The REST bodies shared by the Runtime's /v1 API, the Backend's /api and Yoi.Client. JSON is snake_case.
+
+public sealed record RuntimeInfo(
+    string RuntimeId,
+    string Version,
+    IReadOnlyList<string> Capabilities,
+    WorkerCounts Workers,
+    bool? Available = null,
+    string? Source = null);
+
+public sealed record WorkerCounts(int Total, int Idle, int Running, int Stopped);
+
+public sealed record WorkerInfo(
+    string WorkerId,
+    string RuntimeId,
+    string Status,
+    string Provider,
+    DateTimeOffset CreatedAt,
+    string? RunId = null,
+    string? LastCursor = null);
+
+public sealed record WorkerList(IReadOnlyList<WorkerInfo> Workers);
+
+public sealed record RuntimeList(IReadOnlyList<RuntimeInfo> Runtimes);
+
+/// <summary><c>POST /workers</c>: every field optional; the provider defaults to the runtime's default (<c>scripted</c>).</summary>
+public sealed record CreateWorkerRequest(string? Provider = null, string? Model = null, string? Instructions = null);
+
+public sealed record InputRequest(string? Text);
+
+/// <summary>202 answer to input, cancel and stop.</summary>
+public sealed record CommandAccepted(string WorkerId, string? RunId = null);
+
+/// <summary>Capabilities a runtime reports in <see cref="RuntimeInfo.Capabilities"/>.</summary>
+public static class RuntimeCapabilities
+{
+    public const string Workers = "workers";
+    public const string Input = "input";
+    public const string Cancel = "cancel";
+    public const string Stop = "stop";
+    public const string Transcript = "transcript";
+    public const string Events = "events";
+    public const string Plugins = "plugins";
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RuntimeInfo))]
+[JsonSerializable(typeof(RuntimeList))]
+[JsonSerializable(typeof(WorkerInfo))]
+[JsonSerializable(typeof(WorkerList))]
+[JsonSerializable(typeof(CreateWorkerRequest))]
+[JsonSerializable(typeof(InputRequest))]
+[JsonSerializable(typeof(CommandAccepted))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,2 +1,0 @@
-namespace Yoi.Runtime;
-internal static class RuntimePlaceholder;
