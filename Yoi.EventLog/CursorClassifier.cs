@@ -6,6 +6,18 @@ namespace Yoi.EventLog;
 /// The cursor decision of SPEC 5.3 rules 2-4, decided only from the stream's own metadata plus whether the
 /// cursor's entry is present. Pure: both engines and the tests call it.
 /// </summary>
+/// <remarks>
+/// Redis records trimming (<c>XADD MAXLEN/MINID</c>, <c>XTRIM</c>) only as <c>entries-added</c> exceeding
+/// <c>length</c> and a moved <c>recorded-first-entry-id</c>; <c>max-deleted-entry-id</c> moves only on <c>XDEL</c>.
+/// Trimming removes from the front, so every removed entry lies below the first retained one, and every entry
+/// after the last generated ID is still to come. Hence:
+/// <list type="bullet">
+/// <item>a cursor at the last generated ID misses nothing (retained, even if its own entry was trimmed);</item>
+/// <item>below the first retained entry, or anywhere in an emptied stream, after removals: expired;
+///   without removals: unknown (no entry of this stream was ever there);</item>
+/// <item>within the retained range: retained when its entry is present, otherwise unknown.</item>
+/// </list>
+/// </remarks>
 public static class CursorClassifier
 {
     /// <param name="cursor">The client's cursor (already well formed).</param>
@@ -15,16 +27,13 @@ public static class CursorClassifier
     {
         if (metadata is null) return CursorStatus.StreamMissing;
         if (cursor > metadata.LastGeneratedId) return CursorStatus.Unknown;
+        if (cursor == metadata.LastGeneratedId) return CursorStatus.Retained;
 
-        // Zero means "I have seen nothing": exact unless retention already removed something.
-        if (cursor.IsZero)
-            return metadata.MaxDeletedEntryId.IsZero ? CursorStatus.Retained : CursorStatus.Expired;
+        var removed = metadata.EntriesAdded > metadata.Length || !metadata.MaxDeletedEntryId.IsZero;
 
-        if (metadata.FirstEntryId is not { } first || cursor < first)
-        {
-            // Before the first retained entry: if it is at or below what was deleted, retention passed it.
-            return cursor <= metadata.MaxDeletedEntryId ? CursorStatus.Expired : CursorStatus.Unknown;
-        }
+        // Zero ("I have seen nothing") and every other position before the first retained entry.
+        if (cursor.IsZero || metadata.FirstEntryId is not { } first || cursor < first)
+            return removed ? CursorStatus.Expired : cursor.IsZero ? CursorStatus.Retained : CursorStatus.Unknown;
 
         return entryPresent ? CursorStatus.Retained : CursorStatus.Unknown;
     }

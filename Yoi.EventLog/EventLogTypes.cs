@@ -18,7 +18,11 @@ public readonly record struct StreamPosition(string Stream, StreamCursor After);
 /// <summary>Entries that arrived on one stream during a tail read, oldest first.</summary>
 public sealed record StreamBatch(string Stream, IReadOnlyList<LogEntry> Entries);
 
-/// <summary>What <c>XINFO STREAM</c> tells about a stream (Redis 7 fields).</summary>
+/// <summary>
+/// What <c>XINFO STREAM</c> tells about a stream (Redis 7 fields). Trimming shows as <see cref="EntriesAdded"/>
+/// above <see cref="Length"/> and a moved <see cref="FirstEntryId"/>; <see cref="MaxDeletedEntryId"/> moves only
+/// on <c>XDEL</c> (Redis does not update it when trimming).
+/// </summary>
 public sealed record StreamMetadata(
     long Length,
     StreamCursor LastGeneratedId,
