@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Text.Json;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Events;
+using Yoi.Protocol.Transcripts;
+
+namespace Yoi.Protocol.Envelopes;
+
+/// <summary>
+/// Writes observation frames (SPEC 5.3) and REST event pages. Event payloads are the stored event bytes, embedded
+/// verbatim (never re-serialized); cursors are formatted on the stack. Each frame is one JSON object; the
+/// <see cref="IBufferWriter{T}"/> overloads write exactly one frame and nothing else.
+/// </summary>
+public static class EnvelopeWriter
+{
+    private static readonly JsonEncodedText Kind = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText Cursor = JsonEncodedText.Encode("cursor");
+    private static readonly JsonEncodedText RuntimeId = JsonEncodedText.Encode("runtime_id");
+    private static readonly JsonEncodedText WorkerId = JsonEncodedText.Encode("worker_id");
+    private static readonly JsonEncodedText Payload = JsonEncodedText.Encode("payload");
+    private static readonly JsonEncodedText Snapshot = JsonEncodedText.Encode("snapshot");
+    private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
+    private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
+    private static readonly JsonEncodedText Events = JsonEncodedText.Encode("events");
+    private static readonly JsonEncodedText NextCursor = JsonEncodedText.Encode("next_cursor");
+    private static readonly JsonEncodedText EventKind = JsonEncodedText.Encode(FrameKinds.Event);
+    private static readonly JsonEncodedText SnapshotKind = JsonEncodedText.Encode(FrameKinds.Snapshot);
+    private static readonly JsonEncodedText DiagnosticKind = JsonEncodedText.Encode(FrameKinds.Diagnostic);
+
+    /// <summary>
+    /// <c>{"kind":"event","cursor":..,"runtime_id":..,"worker_id":..,"payload":&lt;payload bytes&gt;}</c>.
+    /// <paramref name="workerId"/> null leaves <c>worker_id</c> out (runtime-wide events that concern no worker).
+    /// The payload is checked to be one JSON value unless <paramref name="trustedPayload"/> is set.
+    /// </summary>
+    public static void WriteEventFrame(IBufferWriter<byte> output, StreamCursor cursor, string runtimeId, string? workerId,
+        ReadOnlySpan<byte> payloadUtf8, bool trustedPayload = false)
+    {
+        using var writer = new Utf8JsonWriter(output, WorkerEventJson.WriterOptions);
+        WriteEventFrame(writer, cursor, runtimeId, workerId, payloadUtf8, trustedPayload);
+    }
+
+    public static void WriteEventFrame(Utf8JsonWriter writer, StreamCursor cursor, string runtimeId, string? workerId,
+        ReadOnlySpan<byte> payloadUtf8, bool trustedPayload = false)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(runtimeId);
+        writer.WriteStartObject();
+        writer.WriteString(Kind, EventKind);
+        WriteHeader(writer, cursor, runtimeId, workerId);
+        writer.WritePropertyName(Payload);
+        writer.WriteRawValue(payloadUtf8, skipInputValidation: trustedPayload);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary><c>{"kind":"snapshot","cursor":..,"runtime_id":..,"worker_id":..,"snapshot":{..}}</c>.</summary>
+    public static void WriteSnapshotFrame(IBufferWriter<byte> output, StreamCursor cursor, string runtimeId, string? workerId,
+        WorkerSnapshot snapshot)
+    {
+        using var writer = new Utf8JsonWriter(output, WorkerEventJson.WriterOptions);
+        WriteSnapshotFrame(writer, cursor, runtimeId, workerId, snapshot);
+    }
+
+    public static void WriteSnapshotFrame(Utf8JsonWriter writer, StreamCursor cursor, string runtimeId, string? workerId,
+        WorkerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(runtimeId);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        writer.WriteStartObject();
+        writer.WriteString(Kind, SnapshotKind);
+        WriteHeader(writer, cursor, runtimeId, workerId);
+        writer.WritePropertyName(Snapshot);
+        JsonSerializer.Serialize(writer, snapshot, ProtocolJsonContext.Default.WorkerSnapshot);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary><c>{"kind":"diagnostic","code":..,"message":..}</c>; <paramref name="code"/> is one of <see cref="DiagnosticCodes"/>.</summary>
+    public static void WriteDiagnosticFrame(IBufferWriter<byte> output, string code, string message)
+    {
+        using var writer = new Utf8JsonWriter(output, WorkerEventJson.WriterOptions);
+        WriteDiagnosticFrame(writer, code, message);
+    }
+
+    public static void WriteDiagnosticFrame(Utf8JsonWriter writer, string code, string message)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(code);
+        ArgumentNullException.ThrowIfNull(message);
+        writer.WriteStartObject();
+        writer.WriteString(Kind, DiagnosticKind);
+        writer.WriteString(Code, code);
+        writer.WriteString(Message, message);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary>
+    /// A REST page of <c>GET .../events?after=&amp;limit=</c>: <c>{"events":[&lt;event frames&gt;],"next_cursor":"&lt;id&gt;"|null}</c>.
+    /// <paramref name="nextCursor"/> is the cursor to pass as <c>after</c> for the next page, null when there is none.
+    /// </summary>
+    public static void WriteEventPage(IBufferWriter<byte> output, string runtimeId, IEnumerable<StoredEvent> events,
+        StreamCursor? nextCursor, bool trustedPayload = false)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        using var writer = new Utf8JsonWriter(output, WorkerEventJson.WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteStartArray(Events);
+        foreach (var e in events)
+        {
+            WriteEventFrame(writer, e.Cursor, runtimeId, e.WorkerId, e.Payload.Span, trustedPayload);
+        }
+        writer.WriteEndArray();
+        if (nextCursor is { } next) WriteCursor(writer, NextCursor, next);
+        else writer.WriteNull(NextCursor);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    private static void WriteHeader(Utf8JsonWriter writer, StreamCursor cursor, string runtimeId, string? workerId)
+    {
+        WriteCursor(writer, Cursor, cursor);
+        writer.WriteString(RuntimeId, runtimeId);
+        if (workerId is not null) writer.WriteString(WorkerId, workerId);
+    }
+
+    private static void WriteCursor(Utf8JsonWriter writer, JsonEncodedText name, StreamCursor cursor)
+    {
+        Span<byte> text = stackalloc byte[StreamCursor.MaxLength];
+        cursor.TryFormat(text, out var length);
+        writer.WriteString(name, text[..length]);
+    }
+}
+
+/// <summary>One stored event as the Backend forwards it: its cursor, the worker it concerns (if any) and its payload bytes.</summary>
+public readonly record struct StoredEvent(StreamCursor Cursor, string? WorkerId, ReadOnlyMemory<byte> Payload);

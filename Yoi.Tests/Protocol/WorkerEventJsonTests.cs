@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Json;
+using Yoi.Protocol;
+using Yoi.Protocol.Events;
+
+namespace Yoi.Tests.Protocol;
+
+public sealed class WorkerEventJsonTests
+{
+    public static TheoryData<string, WorkerEvent> Variants => new()
+    {
+        { """{"event":"user_message","data":{"text":"hi"}}""", new UserMessageEvent("hi") },
+        { """{"event":"turn_start","data":{"turn":1}}""", new TurnStartEvent(1) },
+        { """{"event":"turn_end","data":{"turn":2,"result":"tool_use"}}""", new TurnEndEvent(2, "tool_use") },
+        { """{"event":"text_delta","data":{"text":"Hel"}}""", new TextDeltaEvent("Hel") },
+        { """{"event":"text_done","data":{"text":"Hello"}}""", new TextDoneEvent("Hello") },
+        { """{"event":"thinking_start","data":{}}""", new ThinkingStartEvent() },
+        { """{"event":"thinking_delta","data":{"text":"hm"}}""", new ThinkingDeltaEvent("hm") },
+        { """{"event":"thinking_done","data":{"text":"hmm"}}""", new ThinkingDoneEvent("hmm") },
+        { """{"event":"tool_call_start","data":{"id":"c1","name":"clock"}}""", new ToolCallStartEvent("c1", "clock") },
+        { """{"event":"tool_call_args_delta","data":{"id":"c1","json":"{\"a\":"}}""", new ToolCallArgsDeltaEvent("c1", "{\"a\":") },
+        { """{"event":"tool_call_done","data":{"id":"c1","name":"calc","arguments":"{\"a\":1}"}}""", new ToolCallDoneEvent("c1", "calc", "{\"a\":1}") },
+        { """{"event":"tool_result","data":{"id":"c1","output":"2","is_error":false}}""", new ToolResultEvent("c1", "2", false) },
+        { """{"event":"run_start","data":{"run_id":"r1"}}""", new RunStartEvent("r1") },
+        { """{"event":"run_end","data":{"run_id":"r1","result":"limit_reached"}}""", new RunEndEvent("r1", RunResults.LimitReached) },
+        { """{"event":"usage","data":{"input_tokens":12,"output_tokens":9000000000}}""", new UsageEvent(12, 9_000_000_000) },
+        { """{"event":"error","data":{"code":"provider_error","message":"boom"}}""", new ErrorEvent(ErrorCodes.ProviderError, "boom") },
+        { """{"event":"status","data":{"status":"running"}}""", new StatusEvent(WorkerStatuses.Running) },
+        { """{"event":"worker_created","data":{"worker_id":"w1","provider":"scripted","created_at":"2026-01-02T03:04:05+00:00"}}""",
+            new WorkerCreatedEvent("w1", "scripted", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)) },
+        { """{"event":"worker_stopped","data":{"worker_id":"w1","reason":"requested"}}""", new WorkerStoppedEvent("w1", "requested") },
+        { """{"event":"diagnostic","data":{"code":"run_interrupted","message":"restart"}}""", new DiagnosticEvent(DiagnosticCodes.RunInterrupted, "restart") },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Every_variant_round_trips_through_its_exact_wire_form(string json, WorkerEvent expected)
+    {
+        Assert.Equal(json, WorkerEventJson.Serialize(expected));
+        var read = WorkerEventJson.Deserialize(Encoding.UTF8.GetBytes(json));
+        Assert.Equal(expected, read);
+        Assert.Equal(expected.Kind, read.Kind);
+        Assert.Same(expected.Kind, WorkerEventJson.PeekKind(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void Variants_cover_every_known_kind()
+    {
+        var kinds = Variants.Select(row => ((WorkerEvent)row.Data.Item2).Kind).ToHashSet();
+        Assert.Equal(EventKinds.All.ToHashSet(), kinds);
+    }
+
+    [Theory]
+    [InlineData("""{"event":"future_thing","data":{"a":[1,2,{"b":null}],"c":"\u00e9"}}""")]
+    [InlineData("""{"event":"future_thing","data":42}""")]
+    [InlineData("""{"event":"future_thing"}""")]
+    [InlineData("""{"data":{"x":true},"event":"future_thing"}""")]
+    public void Unknown_variants_survive_read_and_write(string json)
+    {
+        var read = WorkerEventJson.Deserialize(Encoding.UTF8.GetBytes(json));
+        var unknown = Assert.IsType<UnknownEvent>(read);
+        Assert.Equal("future_thing", unknown.Kind);
+        var written = WorkerEventJson.SerializeToUtf8Bytes(unknown);
+        using var original = JsonDocument.Parse(json);
+        using var rewritten = JsonDocument.Parse(written);
+        Assert.True(JsonElement.DeepEquals(original.RootElement, rewritten.RootElement), Encoding.UTF8.GetString(written));
+        Assert.Equal(unknown, WorkerEventJson.Deserialize(written));
+        Assert.Equal("future_thing", WorkerEventJson.PeekKind(written));
+    }
+
+    [Theory]
+    [InlineData("""{"data":{"text":"a"},"event":"text_delta"}""")]
+    [InlineData("""{"extra":[1,{"x":2}],"event":"text_delta","data":{"text":"a","later":{"y":1}}}""")]
+    [InlineData(""" { "event" : "text_delta" , "data" : { "text" : "a" } } """)]
+    public void Reading_accepts_any_property_order_extra_fields_and_whitespace(string json)
+    {
+        Assert.Equal(new TextDeltaEvent("a"), WorkerEventJson.Deserialize(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void Thinking_start_without_data_reads()
+    {
+        Assert.Equal(new ThinkingStartEvent(), WorkerEventJson.Deserialize("""{"event":"thinking_start"}"""u8));
+    }
+
+    [Fact]
+    public void Escaped_kind_is_recognised()
+    {
+        var json = """{"event":"text\u005fdelta","data":{"text":"a"}}"""u8;
+        Assert.Equal(new TextDeltaEvent("a"), WorkerEventJson.Deserialize(json));
+        Assert.Same(EventKinds.TextDelta, WorkerEventJson.PeekKind(json));
+    }
+
+    public static TheoryData<string> Malformed => new()
+    {
+        "",
+        "   ",
+        "not json",
+        "{",
+        "[]",
+        "null",
+        "\"text_delta\"",
+        """{"data":{"text":"a"}}""",
+        """{"event":5,"data":{"text":"a"}}""",
+        """{"event":null,"data":{"text":"a"}}""",
+        """{"event":"","data":{}}""",
+        """{"event":"text_delta","event":"text_delta","data":{"text":"a"}}""",
+        """{"event":"text_delta","data":{"text":"a"},"data":{"text":"b"}}""",
+        """{"event":"text_delta","data":{"text":5}}""",
+        """{"event":"text_delta","data":{"text":null}}""",
+        """{"event":"text_delta","data":{}}""",
+        """{"event":"text_delta"}""",
+        """{"event":"text_delta","data":"a"}""",
+        """{"event":"text_delta","data":null}""",
+        """{"event":"text_delta","data":[]}""",
+        """{"data":[],"event":"text_delta"}""",
+        """{"event":"turn_start","data":{"turn":"1"}}""",
+        """{"event":"turn_start","data":{"turn":1.5}}""",
+        """{"event":"turn_start","data":{"turn":99999999999}}""",
+        """{"event":"tool_result","data":{"id":"c","output":"o","is_error":"no"}}""",
+        """{"event":"worker_created","data":{"worker_id":"w","provider":"p","created_at":"yesterday"}}""",
+        """{"event":"text_delta","data":{"text":"a"}} trailing""",
+        """{"event":"text_delta","data":{"text":"a"}}{}""",
+        """{"event":"text_delta","data":{"text":"a"}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Malformed_input_throws_a_protocol_format_exception(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var ex = Assert.Throws<ProtocolFormatException>(() => WorkerEventJson.Deserialize(bytes));
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        Assert.False(WorkerEventJson.TryDeserialize(bytes, out var e, out var error));
+        Assert.Null(e);
+        Assert.NotNull(error);
+    }
+
+    [Theory]
+    [InlineData("future_thing")]
+    [InlineData("text_delta")]
+    public void Huge_nesting_is_rejected(string kind)
+    {
+        var json = "{\"event\":\"" + kind + "\",\"data\":{\"text\":" + new string('[', 100_000) + new string(']', 100_000) + "}}";
+        Assert.Throws<ProtocolFormatException>(() => WorkerEventJson.Deserialize(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_rejected()
+    {
+        byte[] bytes = [.. "{\"event\":\"text_delta\",\"data\":{\"text\":\""u8, 0xC3, 0x28, .. "\"}}"u8];
+        Assert.Throws<ProtocolFormatException>(() => WorkerEventJson.Deserialize(bytes));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("""{"data":{}}""")]
+    [InlineData("""{"event":5}""")]
+    [InlineData("""{"x":[1,2,""")]
+    public void Peek_kind_returns_null_for_non_events(string json)
+    {
+        Assert.Null(WorkerEventJson.PeekKind(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void Peek_kind_skips_earlier_properties_and_allocates_nothing_for_known_kinds()
+    {
+        var json = """{"meta":{"a":[1,2,3]},"event":"run_end","data":{"run_id":"r","result":"finished"}}"""u8.ToArray();
+        Assert.Same(EventKinds.RunEnd, WorkerEventJson.PeekKind(json));
+        WorkerEventJson.PeekKind(json);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) WorkerEventJson.PeekKind(json);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Events_nest_in_other_serialized_types_through_the_converter()
+    {
+        WorkerEvent e = new ToolResultEvent("c1", "out", true);
+        var json = JsonSerializer.Serialize(e, ProtocolJsonContext.Default.WorkerEvent);
+        Assert.Equal("""{"event":"tool_result","data":{"id":"c1","output":"out","is_error":true}}""", json);
+        Assert.Equal(e, JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.WorkerEvent));
+    }
+
+    [Fact]
+    public void Write_refuses_nothing_it_can_read()
+    {
+        var unknown = new UnknownEvent("x", default);
+        Assert.Equal("""{"event":"x"}""", WorkerEventJson.Serialize(unknown));
+    }
+}
