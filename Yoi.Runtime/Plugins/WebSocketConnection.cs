@@ -77,6 +77,9 @@ internal sealed class WebSocketConnection : IAsyncDisposable
             try { await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "plugin stopping", timeout.Token).ConfigureAwait(false); }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
         }
+        try { await _run.WaitAsync(CloseTimeout).ConfigureAwait(false); } // the server's close ends the receive loop
+        catch (TimeoutException) { }
+        catch (OperationCanceledException) { }
         await _stop.CancelAsync().ConfigureAwait(false);
         try { await _run.ConfigureAwait(false); }
         catch (OperationCanceledException) { }
