@@ -26,6 +26,7 @@ public sealed class ChatBridgePlugin : IServicePlugin
     public static readonly TimeSpan DefaultReplyTimeout = TimeSpan.FromMinutes(5);
     private const int MaxMessageIdLength = 256;
     private static readonly TimeSpan TailBlock = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BusyRecheck = TimeSpan.FromSeconds(5);
 
     private readonly IEventLog _eventLog;
     private readonly Func<string, string> _workerStream;
@@ -54,7 +55,7 @@ public sealed class ChatBridgePlugin : IServicePlugin
         var prefix = $"{PluginConfiguration.SectionPath}:{context.PluginId}:Settings";
         var maxPending = ReadInt(settings, "MaxPending", DefaultMaxPending, prefix);
         var replyTimeout = ReadTimeSpan(settings, "ReplyTimeout", DefaultReplyTimeout, prefix);
-        var workerId = settings["WorkerId"];
+        var workerId = settings["WorkerId"] ?? WorkerId; // a worker created by an earlier start is reused
         if (workerId is not null && !ResourceId.IsValid(workerId))
             throw new InvalidOperationException($"{prefix}:WorkerId: '{workerId}' is not a valid worker id ([A-Za-z0-9_-]{{1,64}}).");
         if (workerId is null)
@@ -82,7 +83,7 @@ public sealed class ChatBridgePlugin : IServicePlugin
         if (_pending is null || !_pending.Writer.TryWrite(message))
         {
             context.ReportDiagnostic("chat_queue_full", $"the bridge queue is full; message '{message.Id}' is answered with an error.");
-            await SendAsync(context, Error(message.Id, "busy", "too many pending messages"), cancellationToken).ConfigureAwait(false);
+            await SendAsync(context, Error(message.Id, "busy", "too many pending messages"), message.Id, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -147,7 +148,7 @@ public sealed class ChatBridgePlugin : IServicePlugin
                     context.ReportDiagnostic("chat_bridge_error", $"message '{message.Id}': {ex.Message}");
                     reply = Error(message.Id, "internal", "the bridge failed to read the worker's events");
                 }
-                await SendAsync(context, reply, ct).ConfigureAwait(false);
+                await SendAsync(context, reply, message.Id, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
@@ -166,12 +167,22 @@ public sealed class ChatBridgePlugin : IServicePlugin
         }
     }
 
-    /// <summary>Waits (at most one tail block) for any run_end after <paramref name="after"/>.</summary>
+    /// <summary>
+    /// Waits for a run_end after <paramref name="after"/> (the busy run ending), or <see cref="BusyRecheck"/> at most,
+    /// so a run that ended just before <paramref name="after"/> cannot stall the queue.
+    /// </summary>
     private async Task WaitForRunEndAsync(string stream, StreamCursor after, CancellationToken ct)
     {
-        var batches = await _eventLog.TailAsync([new StreamPosition(stream, after)], 256, TailBlock, ct).ConfigureAwait(false);
-        if (batches.Count == 0 || batches.All(b => b.Entries.All(e => WorkerEventJson.PeekKind(e.Payload.Span) != EventKinds.RunEnd)))
-            await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + BusyRecheck;
+        while (DateTime.UtcNow < deadline)
+        {
+            var batches = await _eventLog.TailAsync([new StreamPosition(stream, after)], 256, TailBlock, ct).ConfigureAwait(false);
+            foreach (var entry in batches.SelectMany(b => b.Entries))
+            {
+                if (WorkerEventJson.PeekKind(entry.Payload.Span) == EventKinds.RunEnd) return;
+                after = entry.Cursor;
+            }
+        }
     }
 
     /// <summary>Tails the worker's stream from before the input to the end of the run the input started.</summary>
@@ -202,8 +213,13 @@ public sealed class ChatBridgePlugin : IServicePlugin
         }
     }
 
-    private static async ValueTask SendAsync(IPluginContext context, string json, CancellationToken ct) =>
-        await context.ExecuteAsync(new WebSocketSendCommand(TargetName, json), ct).ConfigureAwait(false);
+    /// <summary>Sends a reply; one that is over the frame limit is replaced by a <c>reply_too_large</c> error.</summary>
+    private static async ValueTask SendAsync(IPluginContext context, string json, string id, CancellationToken ct)
+    {
+        var sent = await context.ExecuteAsync(new WebSocketSendCommand(TargetName, json), ct).ConfigureAwait(false);
+        if (sent.Code == PluginCommandCodes.MessageTooLarge)
+            await context.ExecuteAsync(new WebSocketSendCommand(TargetName, Error(id, "reply_too_large", "the worker's reply exceeds the frame limit")), ct).ConfigureAwait(false);
+    }
 
     private static string Reply(string inReplyTo, string text, string result) => Write(w =>
     {

@@ -59,7 +59,14 @@ internal sealed class WebSocketConnection : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _handler = new SocketsHttpHandler { ConnectCallback = ConnectCheckedAsync, ConnectTimeout = settings.ConnectTimeout };
+        // No proxy (it would bypass the address check) and no redirects: the host connects to the granted target only.
+        _handler = new SocketsHttpHandler
+        {
+            ConnectCallback = ConnectCheckedAsync,
+            ConnectTimeout = settings.ConnectTimeout,
+            UseProxy = false,
+            AllowAutoRedirect = false,
+        };
         _invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
