@@ -81,12 +81,13 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         if (_socket is { State: WebSocketState.Open } socket)
         {
             using var timeout = new CancellationTokenSource(CloseTimeout);
-            try { await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "plugin stopping", timeout.Token).ConfigureAwait(false); }
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "plugin stopping", timeout.Token).ConfigureAwait(false);
+                await _run.WaitAsync(timeout.Token).ConfigureAwait(false); // the server's close ends the receive loop
+            }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
         }
-        try { await _run.WaitAsync(CloseTimeout).ConfigureAwait(false); } // the server's close ends the receive loop
-        catch (TimeoutException) { }
-        catch (OperationCanceledException) { }
         await _stop.CancelAsync().ConfigureAwait(false);
         try { await _run.ConfigureAwait(false); }
         catch (OperationCanceledException) { }

@@ -18,19 +18,29 @@ internal sealed class LoopbackWebSocketServer : IAsyncDisposable
     private readonly Channel<ServerConnection> _accepted = Channel.CreateUnbounded<ServerConnection>();
     private readonly List<ServerConnection> _all = [];
 
-    private LoopbackWebSocketServer(WebApplication app) => _app = app;
+    private readonly bool _read;
+
+    private LoopbackWebSocketServer(WebApplication app, bool read)
+    {
+        _app = app;
+        _read = read;
+    }
 
     public int Port { get; private set; }
     public Uri Url => new($"ws://127.0.0.1:{Port}/ws");
 
-    public static async Task<LoopbackWebSocketServer> StartAsync(CancellationToken ct, int port = 0)
+    /// <param name="read">
+    /// When true (default) each connection reads continuously: text goes to <see cref="ServerConnection.ReceiveTextAsync"/>
+    /// and a client's close is answered at once. False leaves the socket unread (to let the client's sends back up).
+    /// </param>
+    public static async Task<LoopbackWebSocketServer> StartAsync(CancellationToken ct, int port = 0, bool read = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
         var app = builder.Build();
-        var server = new LoopbackWebSocketServer(app);
+        var server = new LoopbackWebSocketServer(app, read);
         app.UseWebSockets();
         app.Map("/ws", server.HandleAsync);
         await app.StartAsync(ct);
@@ -47,6 +57,7 @@ internal sealed class LoopbackWebSocketServer : IAsyncDisposable
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var connection = new ServerConnection(socket, context);
+        if (_read) connection.StartReading();
         lock (_all) _all.Add(connection);
         _accepted.Writer.TryWrite(connection);
         try { await connection.Released.WaitAsync(context.RequestAborted); }
@@ -91,22 +102,46 @@ internal sealed class ServerConnection(WebSocket socket, HttpContext context)
     public Task SendTextAsync(string text, CancellationToken ct) =>
         Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
 
+    private Channel<string>? _inbox;
+
+    /// <summary>Reads continuously into an inbox; answers the client's close.</summary>
+    public void StartReading()
+    {
+        _inbox = Channel.CreateUnbounded<string>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await ReadOneAsync(CancellationToken.None) is { } text) _inbox.Writer.TryWrite(text);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+            finally { _inbox.Writer.TryComplete(); }
+        });
+    }
+
     /// <summary>The next text message, or null when the client closed; bounded by 10 s.</summary>
     public async Task<string?> ReceiveTextAsync(CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        if (_inbox is null) return await ReadOneAsync(timeout.Token);
+        return await _inbox.Reader.WaitToReadAsync(timeout.Token) && _inbox.Reader.TryRead(out var text) ? text : null;
+    }
+
+    private async Task<string?> ReadOneAsync(CancellationToken ct)
+    {
         var buffer = new byte[64 * 1024];
         using var message = new MemoryStream();
         while (true)
         {
-            var result = await Socket.ReceiveAsync(buffer, timeout.Token);
+            var result = await Socket.ReceiveAsync(buffer, ct);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 if (Socket.State == WebSocketState.CloseReceived)
-                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct);
                 return null;
             }
+            if (result.MessageType == WebSocketMessageType.Binary) continue;
             message.Write(buffer, 0, result.Count);
             if (result.EndOfMessage) return Encoding.UTF8.GetString(message.ToArray());
         }

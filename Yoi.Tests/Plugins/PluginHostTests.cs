@@ -32,9 +32,8 @@ public sealed class PluginHostTests
         Assert.Equal($"ws://127.0.0.1:{server.Port}/ws", status.Connections[0].Url);
         Assert.Equal(1, plugin.Starts);
 
-        var serverSide = connection.ReceiveTextAsync(Ct);
         await host.StopPluginAsync("recorder", Ct);
-        Assert.Null(await serverSide);
+        Assert.Null(await connection.ReceiveTextAsync(Ct));
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, connection.Socket.CloseStatus);
         Assert.Equal(PluginStates.Stopped, host.GetStatus("recorder")!.Status);
         Assert.Equal(1, plugin.Stops);
@@ -221,7 +220,7 @@ public sealed class PluginHostTests
         await using var server = await LoopbackWebSocketServer.StartAsync(Ct);
         var (host, plugin, connection) = await StartConnectedAsync(server);
 
-        await connection.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", Ct);
+        await connection.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", Ct);
 
         var closed = await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketClosed, Ct);
         Assert.Equal((1000, "bye"), (closed.Status, closed.Description));
@@ -282,6 +281,25 @@ public sealed class PluginHostTests
     }
 
     [Fact]
+    public async Task Reconnect_gives_up_after_max_attempts_with_failed_state()
+    {
+        var policy = new ReconnectPolicy(true, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), MaxAttempts: 2);
+        var server = await LoopbackWebSocketServer.StartAsync(Ct);
+        var (host, plugin, _) = await StartConnectedAsync(server, policy);
+
+        await server.CrashAsync();
+        await server.DisposeAsync();
+
+        var needed = await plugin.WaitForKindAsync(PluginIngressKinds.ReconnectNeeded, Ct);
+        Assert.Equal("reconnect attempts exhausted", needed.Description);
+        var status = host.GetStatus("recorder")!;
+        Assert.Equal(ConnectionStates.Failed, status.Connections[0].State);
+        Assert.Equal(2, status.Connections[0].Reconnects);
+        Assert.Contains(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ReconnectExhausted);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Full_ingress_queue_drops_with_a_counter()
     {
         await using var server = await LoopbackWebSocketServer.StartAsync(Ct);
@@ -306,7 +324,7 @@ public sealed class PluginHostTests
     [Fact]
     public async Task Full_outgoing_queue_drops_with_a_counter()
     {
-        await using var server = await LoopbackWebSocketServer.StartAsync(Ct);
+        await using var server = await LoopbackWebSocketServer.StartAsync(Ct, read: false);
         var (host, plugin, _) = await StartConnectedAsync(server, null,
             ("Runtime:Plugins:recorder:OutgoingQueueCapacity", "4"), ("Runtime:Plugins:recorder:MaxMessageBytes", "65536"));
 
