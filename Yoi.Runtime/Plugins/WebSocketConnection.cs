@@ -194,7 +194,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         {
             return Fail(false, ex is OperationCanceledException ? "connect timed out" : "connect failed: " + Describe(ex));
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
             return new SessionEnd(false, "stopping");
         }
@@ -213,9 +213,9 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         {
             return new SessionEnd(true, "stopping");
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex)
         {
-            if (_stopping) return new SessionEnd(true, "stopping");
+            if (_stopping || ct.IsCancellationRequested) return new SessionEnd(true, "stopping");
             return Fail(true, "connection lost: " + Describe(ex));
         }
         finally
