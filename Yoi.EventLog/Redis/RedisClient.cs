@@ -45,12 +45,16 @@ public sealed partial class RedisClient : IAsyncDisposable
     }
 
     /// <summary>DEL; the number of keys removed.</summary>
-    public async Task<long> DeleteAsync(params string[] keys)
+    public async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
-        var cmd = Command(1 + keys.Length, "DEL"u8, out var resp);
+        var cmd = Command(1 + keys.Count, "DEL"u8, out var resp);
         foreach (var key in keys) resp.WriteBulk(key);
-        return (await RunAsync(cmd, CancellationToken.None).ConfigureAwait(false)).AsInteger();
+        return (await RunAsync(cmd, cancellationToken).ConfigureAwait(false)).AsInteger();
     }
+
+    /// <summary>DEL of one key; true when it existed.</summary>
+    public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        await DeleteAsync([key], cancellationToken).ConfigureAwait(false) > 0;
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -130,24 +134,24 @@ public sealed partial class RedisClient : IAsyncDisposable
         return result;
     }
 
-    public async Task<long> HashDeleteAsync(string key, params string[] fields)
+    /// <summary>HDEL; the number of fields removed.</summary>
+    public Task<long> HashDeleteAsync(string key, IReadOnlyList<string> fields, CancellationToken cancellationToken = default) =>
+        KeyAndNamesAsync("HDEL"u8.ToArray(), key, fields, cancellationToken);
+
+    /// <summary>SADD; the number of members that were new.</summary>
+    public Task<long> SetAddAsync(string key, IReadOnlyList<string> members, CancellationToken cancellationToken = default) =>
+        KeyAndNamesAsync("SADD"u8.ToArray(), key, members, cancellationToken);
+
+    /// <summary>SREM; the number of members removed.</summary>
+    public Task<long> SetRemoveAsync(string key, IReadOnlyList<string> members, CancellationToken cancellationToken = default) =>
+        KeyAndNamesAsync("SREM"u8.ToArray(), key, members, cancellationToken);
+
+    private async Task<long> KeyAndNamesAsync(byte[] name, string key, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        var cmd = Command(2 + fields.Length, "HDEL"u8, out var resp);
+        var cmd = Command(2 + names.Count, name, out var resp);
         resp.WriteBulk(key);
-        foreach (var field in fields) resp.WriteBulk(field);
-        return (await RunAsync(cmd, CancellationToken.None).ConfigureAwait(false)).AsInteger();
-    }
-
-    public Task<long> SetAddAsync(string key, params string[] members) => SetMembersCommandAsync("SADD"u8.ToArray(), key, members);
-
-    public Task<long> SetRemoveAsync(string key, params string[] members) => SetMembersCommandAsync("SREM"u8.ToArray(), key, members);
-
-    private async Task<long> SetMembersCommandAsync(byte[] name, string key, string[] members)
-    {
-        var cmd = Command(2 + members.Length, name, out var resp);
-        resp.WriteBulk(key);
-        foreach (var member in members) resp.WriteBulk(member);
-        return (await RunAsync(cmd, CancellationToken.None).ConfigureAwait(false)).AsInteger();
+        foreach (var item in names) resp.WriteBulk(item);
+        return (await RunAsync(cmd, cancellationToken).ConfigureAwait(false)).AsInteger();
     }
 
     public async Task<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
