@@ -21,6 +21,8 @@ public sealed partial class RedisClient : IAsyncDisposable
 
     public RedisConnectionOptions Options => _multiplexer.Options;
 
+    internal RedisMultiplexer Multiplexer => _multiplexer;
+
     /// <summary>Whether the shared connection is currently up.</summary>
     public bool IsConnected => _multiplexer.IsConnected;
 

@@ -154,10 +154,30 @@ public sealed class RedisEventLog : IEventLog, IAsyncDisposable
         entry.Get(TraceParentField) is { } parent ? Encoding.UTF8.GetString(parent.Span) : null,
         entry.Get(TraceStateField) is { } state ? Encoding.UTF8.GetString(state.Span) : null);
 
-    private static StreamMetadata? ToMetadata(RedisStreamInfo? info) => info is null
-        ? null
-        : new StreamMetadata(info.Length, info.LastGeneratedId, info.MaxDeletedEntryId, info.FirstEntry?.Id, info.LastEntry?.Id,
+    /// <summary>
+    /// Redis 7 moves <c>max-deleted-entry-id</c> only on XDEL, not when MAXLEN/MINID trimming removes entries,
+    /// and this log never uses XDEL. So when <c>entries-added</c> exceeds <c>length</c> (retention removed
+    /// entries, always from the head), everything below the first retained entry counts as deleted: the ID just
+    /// before the first entry, or the last generated ID when nothing is retained. A cursor below the first
+    /// retained entry of a trimmed stream is therefore classified as expired (never silently resumed).
+    /// </summary>
+    internal static StreamMetadata? ToMetadata(RedisStreamInfo? info)
+    {
+        if (info is null) return null;
+        var maxDeleted = info.MaxDeletedEntryId;
+        if (info.EntriesAdded > info.Length)
+        {
+            var trimmedUpTo = info.FirstEntry is { } first ? Predecessor(first.Id) : info.LastGeneratedId;
+            if (trimmedUpTo > maxDeleted) maxDeleted = trimmedUpTo;
+        }
+        return new StreamMetadata(info.Length, info.LastGeneratedId, maxDeleted, info.FirstEntry?.Id, info.LastEntry?.Id,
             info.EntriesAdded);
+    }
+
+    private static StreamCursor Predecessor(StreamCursor id) =>
+        id.Sequence > 0 ? new(id.Milliseconds, id.Sequence - 1)
+        : id.Milliseconds > 0 ? new(id.Milliseconds - 1, ulong.MaxValue)
+        : StreamCursor.Zero;
 
     private static void RecordLatency(long started, string command) =>
         EventLogTelemetry.RedisLatency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,

@@ -28,6 +28,9 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
 
     public RedisConnectionOptions Options => _options;
 
+    /// <summary>Dedicated blocking connections idle in the pool.</summary>
+    internal int IdleBlockingCount => _idleBlocking.Count;
+
     public bool IsConnected => Volatile.Read(ref _current) is { IsAlive: true };
 
     /// <summary>Connects; when that fails, throws unless <see cref="RedisConnectionOptions.AbortConnect"/> is false.</summary>
