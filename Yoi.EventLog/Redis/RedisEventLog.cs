@@ -9,7 +9,7 @@ namespace Yoi.EventLog.Redis;
 /// as-is), <c>traceparent</c> and <c>tracestate</c> (each omitted when null). Retention: <c>MAXLEN ~</c> and/or
 /// <c>MINID ~ &lt;now - max age&gt;-0</c> on append.
 /// </summary>
-public sealed class RedisEventLog : IEventLog, IAsyncDisposable
+public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IAsyncDisposable
 {
     internal const string PayloadField = "payload";
     internal const string TraceParentField = "traceparent";
@@ -114,6 +114,23 @@ public sealed class RedisEventLog : IEventLog, IAsyncDisposable
     public async ValueTask<bool> DeleteAsync(string stream, CancellationToken cancellationToken = default) =>
         await _client.DeleteAsync(stream, cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask<long> TrimToLengthAsync(string stream, long maxLength, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        if (maxLength == 0)
+        {
+            // XTRIM MAXLEN 0 empties the stream but keeps it (and its metadata), like the in-memory engine.
+            return await _client.StreamTrimAsync(stream, new StreamTrim(MinId: StreamCursor.Max, Approximate: false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        return await _client.StreamTrimAsync(stream, new StreamTrim(maxLength, Approximate: false), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> TrimBeforeAsync(string stream, StreamCursor minId, CancellationToken cancellationToken = default) =>
+        await _client.StreamTrimAsync(stream, new StreamTrim(MinId: minId, Approximate: false), cancellationToken)
+            .ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         if (_ownsClient) await _client.DisposeAsync().ConfigureAwait(false);
@@ -155,29 +172,14 @@ public sealed class RedisEventLog : IEventLog, IAsyncDisposable
         entry.Get(TraceStateField) is { } state ? Encoding.UTF8.GetString(state.Span) : null);
 
     /// <summary>
-    /// Redis 7 moves <c>max-deleted-entry-id</c> only on XDEL, not when MAXLEN/MINID trimming removes entries,
-    /// and this log never uses XDEL. So when <c>entries-added</c> exceeds <c>length</c> (retention removed
-    /// entries, always from the head), everything below the first retained entry counts as deleted: the ID just
-    /// before the first entry, or the last generated ID when nothing is retained. A cursor below the first
-    /// retained entry of a trimmed stream is therefore classified as expired (never silently resumed).
+    /// XINFO STREAM as reported. Redis moves <c>max-deleted-entry-id</c> only on XDEL, never when trimming;
+    /// <see cref="CursorClassifier"/> detects trimming from <c>entries-added</c> exceeding <c>length</c>.
     /// </summary>
-    internal static StreamMetadata? ToMetadata(RedisStreamInfo? info)
-    {
-        if (info is null) return null;
-        var maxDeleted = info.MaxDeletedEntryId;
-        if (info.EntriesAdded > info.Length)
-        {
-            var trimmedUpTo = info.FirstEntry is { } first ? Predecessor(first.Id) : info.LastGeneratedId;
-            if (trimmedUpTo > maxDeleted) maxDeleted = trimmedUpTo;
-        }
-        return new StreamMetadata(info.Length, info.LastGeneratedId, maxDeleted, info.FirstEntry?.Id, info.LastEntry?.Id,
-            info.EntriesAdded);
-    }
-
-    private static StreamCursor Predecessor(StreamCursor id) =>
-        id.Sequence > 0 ? new(id.Milliseconds, id.Sequence - 1)
-        : id.Milliseconds > 0 ? new(id.Milliseconds - 1, ulong.MaxValue)
-        : StreamCursor.Zero;
+    internal static StreamMetadata? ToMetadata(RedisStreamInfo? info) =>
+        info is null
+            ? null
+            : new StreamMetadata(info.Length, info.LastGeneratedId, info.MaxDeletedEntryId, info.FirstEntry?.Id,
+                info.LastEntry?.Id, info.EntriesAdded);
 
     private static void RecordLatency(long started, string command) =>
         EventLogTelemetry.RedisLatency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
