@@ -30,7 +30,8 @@ public static class EnvelopeWriter
     /// <summary>
     /// <c>{"kind":"event","cursor":..,"runtime_id":..,"worker_id":..,"payload":&lt;payload bytes&gt;}</c>.
     /// <paramref name="workerId"/> null leaves <c>worker_id</c> out (runtime-wide events that concern no worker).
-    /// The payload is checked to be one JSON value unless <paramref name="trustedPayload"/> is set.
+    /// The payload is checked to be one JSON object (before anything is written; <see cref="ProtocolFormatException"/>
+    /// otherwise) unless <paramref name="trustedPayload"/> is set.
     /// </summary>
     public static void WriteEventFrame(IBufferWriter<byte> output, StreamCursor cursor, string runtimeId, string? workerId,
         ReadOnlySpan<byte> payloadUtf8, bool trustedPayload = false)
@@ -44,11 +45,12 @@ public static class EnvelopeWriter
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(runtimeId);
+        if (!trustedPayload) ValidatePayload(payloadUtf8);
         writer.WriteStartObject();
         writer.WriteString(Kind, EventKind);
         WriteHeader(writer, cursor, runtimeId, workerId);
         writer.WritePropertyName(Payload);
-        writer.WriteRawValue(payloadUtf8, skipInputValidation: trustedPayload);
+        writer.WriteRawValue(payloadUtf8, skipInputValidation: true);
         writer.WriteEndObject();
         writer.Flush();
     }
@@ -116,6 +118,20 @@ public static class EnvelopeWriter
         else writer.WriteNull(NextCursor);
         writer.WriteEndObject();
         writer.Flush();
+    }
+
+    private static void ValidatePayload(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = WorkerEventJson.MaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw new ProtocolFormatException("An event payload must be a JSON object.");
+            reader.Skip();
+            if (reader.Read()) throw new ProtocolFormatException("Unexpected data after the event payload.");
+        }
+        catch (ProtocolFormatException) { throw; }
+        catch (JsonException ex) { throw new ProtocolFormatException($"The event payload is not valid JSON: {ex.Message}", ex); }
     }
 
     private static void WriteHeader(Utf8JsonWriter writer, StreamCursor cursor, string runtimeId, string? workerId)
