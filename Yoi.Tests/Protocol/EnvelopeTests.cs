@@ -186,4 +186,43 @@ public sealed class EnvelopeTests
         Assert.Equal(new DiagnosticFrame("a", "b"), ObservationFrame.Parse(buffer.WrittenSpan[..first]));
         Assert.Equal(new DiagnosticFrame("c", "d"), ObservationFrame.Parse(buffer.WrittenSpan[first..]));
     }
+
+    [Fact]
+    public void Writing_an_event_frame_allocates_nothing()
+    {
+        var payload = WorkerEventJson.SerializeToUtf8Bytes(new TextDeltaEvent("Hello"));
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var cursor = new StreamCursor(1700000000000, 42);
+        EnvelopeWriter.WriteEventFrame(buffer, cursor, "rt-1", "w1", payload);
+        buffer.ResetWrittenCount();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) EnvelopeWriter.WriteEventFrame(buffer, cursor, "rt-1", "w1", payload);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void A_failed_frame_leaves_the_output_untouched_and_the_next_frame_is_whole()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var bad = new WorkerSnapshot("idle", [new UserEntry("x")], [new AssistantEntry("r", [new BrokenPart()], null, null, [])]);
+        Assert.ThrowsAny<Exception>(() => EnvelopeWriter.WriteSnapshotFrame(buffer, StreamCursor.Zero, "rt", "w", bad));
+        Assert.Equal(0, buffer.WrittenCount);
+        EnvelopeWriter.WriteDiagnosticFrame(buffer, "a", "b");
+        Assert.Equal("""{"kind":"diagnostic","code":"a","message":"b"}""", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public void A_page_with_one_bad_payload_writes_nothing()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        StoredEvent[] events =
+        [
+            new(new StreamCursor(1, 0), "w", WorkerEventJson.SerializeToUtf8Bytes(new TextDeltaEvent("a"))),
+            new(new StreamCursor(1, 1), "w", "{\"event\":"u8.ToArray()),
+        ];
+        Assert.Throws<ProtocolFormatException>(() => EnvelopeWriter.WriteEventPage(buffer, "rt", events, null));
+        Assert.Equal(0, buffer.WrittenCount);
+    }
+
+    private sealed record BrokenPart : ContentPart;
 }
