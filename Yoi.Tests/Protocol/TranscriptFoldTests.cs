@@ -371,4 +371,14 @@ public sealed class TranscriptFoldTests
         Assert.Equal(200 * 2, state.InFlight!.Parts.Count);
         Assert.Equal(199_800 * 5, Encoding.UTF8.GetByteCount(state.InFlight.Text));
     }
+
+    [Fact]
+    public void Snapshot_entries_read_with_the_discriminator_anywhere()
+    {
+        var snapshot = JsonSerializer.Deserialize(
+            """{"in_flight":[],"transcript":[{"text":"hi","role":"user"},{"run_id":"r","parts":[{"text":"a","done":true,"type":"text"}],"result":"finished","usage":null,"errors":[],"role":"assistant"}],"status":"idle"}""",
+            ProtocolJsonContext.Default.WorkerSnapshot)!;
+        Assert.Equal(new UserEntry("hi"), snapshot.Transcript[0]);
+        Assert.Equal("a", Assert.IsType<AssistantEntry>(snapshot.Transcript[1]).Text);
+    }
 }
