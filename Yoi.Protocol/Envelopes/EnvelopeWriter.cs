@@ -32,7 +32,7 @@ public static class EnvelopeWriter
     /// <summary>
     /// <c>{"kind":"event","cursor":..,"runtime_id":..,"worker_id":..,"payload":&lt;payload bytes&gt;}</c>.
     /// <paramref name="workerId"/> null leaves <c>worker_id</c> out (runtime-wide events that concern no worker).
-    /// The payload is checked to be one JSON object (before anything is written; <see cref="ProtocolFormatException"/>
+    /// The payload is checked to be one JSON object of valid UTF-8 (before anything is written; <see cref="ProtocolFormatException"/>
     /// otherwise) unless <paramref name="trustedPayload"/> is set.
     /// </summary>
     public static void WriteEventFrame(IBufferWriter<byte> output, StreamCursor cursor, string runtimeId, string? workerId,
@@ -136,6 +136,7 @@ public static class EnvelopeWriter
 
     private static void ValidatePayload(ReadOnlySpan<byte> payload)
     {
+        Utf8Text.EnsureValid(payload, "event payload");
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = WorkerEventJson.MaxDepth });
         try
         {

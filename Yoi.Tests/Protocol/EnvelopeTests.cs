@@ -67,6 +67,8 @@ public sealed class EnvelopeTests
             EnvelopeWriter.WriteEventFrame(buffer, StreamCursor.Zero, "rt", "w", """{"event":"x"} {}"""u8));
         Assert.Throws<ProtocolFormatException>(() =>
             EnvelopeWriter.WriteEventFrame(buffer, StreamCursor.Zero, "rt", "w", "[1]"u8));
+        Assert.Throws<ProtocolFormatException>(() =>
+            EnvelopeWriter.WriteEventFrame(buffer, StreamCursor.Zero, "rt", "w", [.. "{\"event\":\"x\",\"data\":\""u8, 0x80, .. "\"}"u8]));
         Assert.Equal(0, buffer.WrittenCount);
         var trusted = Write(b => EnvelopeWriter.WriteEventFrame(b, StreamCursor.Zero, "rt", "w", """{"event":"x"}"""u8, trustedPayload: true));
         Assert.EndsWith("""
@@ -222,6 +224,33 @@ public sealed class EnvelopeTests
         ];
         Assert.Throws<ProtocolFormatException>(() => EnvelopeWriter.WriteEventPage(buffer, "rt", events, null));
         Assert.Equal(0, buffer.WrittenCount);
+    }
+
+    [Fact]
+    public void Mutated_frames_either_parse_or_throw_a_protocol_format_exception()
+    {
+        var random = new Random(11);
+        string[] seeds =
+        [
+            """{"kind":"event","cursor":"1-2","runtime_id":"rt","worker_id":"w","payload":{"event":"text_delta","data":{"text":"a"}}}""",
+            """{"kind":"snapshot","cursor":"1-2","runtime_id":"rt","snapshot":{"status":"idle","transcript":[{"role":"user","text":"hi"}],"in_flight":[{"role":"assistant","run_id":"r","parts":[{"type":"tool_call","id":"c","name":"n","arguments":"{}","done":true,"output":null,"is_error":false}],"result":null,"usage":{"input_tokens":1,"output_tokens":2},"errors":[]}]}}""",
+            """{"kind":"diagnostic","code":"c","message":"m"}""",
+            """{"events":[{"kind":"event","cursor":"1-2","runtime_id":"rt","payload":{"event":"x"}}],"next_cursor":"1-2"}""",
+        ];
+        byte[] alphabet = [.. "{}[]\":,\\ 0123456789-.eEtrufalsn"u8, 0x80, 0xC3, 0x00];
+        for (var i = 0; i < 10_000; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(seeds[random.Next(seeds.Length)]).ToList();
+            for (var m = random.Next(1, 4); m > 0; m--)
+            {
+                var at = random.Next(bytes.Count);
+                if (random.Next(2) == 0) bytes.RemoveAt(at);
+                else bytes[at] = alphabet[random.Next(alphabet.Length)];
+            }
+            var input = bytes.ToArray();
+            try { ObservationFrame.Parse(input); } catch (ProtocolFormatException) { }
+            try { EventPage.Parse(input); } catch (ProtocolFormatException) { }
+        }
     }
 
     private sealed record BrokenPart : ContentPart;
