@@ -24,7 +24,14 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _reconnecting;
 
-    private RedisMultiplexer(RedisConnectionOptions options) => _options = options;
+    private readonly Timer _sweeper;
+
+    private RedisMultiplexer(RedisConnectionOptions options)
+    {
+        _options = options;
+        var period = TimeSpan.FromTicks(Math.Clamp(options.SyncTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+        _sweeper = new Timer(static state => ((RedisMultiplexer)state!).Sweep(), this, period, period);
+    }
 
     public RedisConnectionOptions Options => _options;
 
@@ -52,21 +59,18 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     /// Sends <paramref name="commands"/> (one command, or a pipelined batch of <paramref name="replyCount"/>
     /// commands in one write) and returns the reply, or for a batch an array of the replies in order.
     /// </summary>
-    public async Task<RespValue> ExecuteAsync(ReadOnlyMemory<byte> commands, int replyCount, CancellationToken cancellationToken)
+    public Task<RespValue> ExecuteAsync(ReadOnlyMemory<byte> commands, int replyCount, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<RespValue>(cancellationToken);
         var slot = new PendingReply(replyCount);
-        await EnqueueAsync(commands, slot, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await slot.Task.WaitAsync(_options.SyncTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new RedisTimeoutException($"No reply from Redis within {_options.SyncTimeout.TotalMilliseconds:0} ms.");
-        }
+        slot.CancelWith(cancellationToken);
+        var connection = Volatile.Read(ref _current);
+        if (connection is not null && connection.TryEnqueue(commands.Span, slot)) return slot.Task;
+        return ExecuteWhenConnectedAsync(commands, slot, cancellationToken);
     }
 
-    private async ValueTask EnqueueAsync(ReadOnlyMemory<byte> commands, PendingReply slot, CancellationToken cancellationToken)
+    /// <summary>The slow path: waits (up to the command timeout) for a connection, then queues the command.</summary>
+    private async Task<RespValue> ExecuteWhenConnectedAsync(ReadOnlyMemory<byte> commands, PendingReply slot, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -74,7 +78,8 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
             var connection = Volatile.Read(ref _current);
             if (connection is not null)
             {
-                if (connection.TryEnqueue(commands.Span, slot)) return;
+                slot.EnqueuedAt = Stopwatch.GetTimestamp();
+                if (connection.TryEnqueue(commands.Span, slot)) return await slot.Task.ConfigureAwait(false);
                 OnClosed(connection);
             }
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
@@ -91,6 +96,13 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
                 throw NotConnected();
             }
         }
+    }
+
+    /// <summary>Times out commands on the shared connection that waited longer than the command timeout.</summary>
+    private void Sweep()
+    {
+        var timeout = _options.SyncTimeout;
+        Volatile.Read(ref _current)?.FailExpired(Stopwatch.GetTimestamp() - (long)(timeout.TotalSeconds * Stopwatch.Frequency), timeout);
     }
 
     private RedisConnectionException NotConnected() =>
@@ -253,6 +265,7 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
             _current = null;
             _connected.TrySetException(new ObjectDisposedException(nameof(RedisMultiplexer)));
         }
+        await _sweeper.DisposeAsync().ConfigureAwait(false);
         if (current is not null) await current.DisposeAsync().ConfigureAwait(false);
         while (_idleBlocking.TryDequeue(out var idle)) await idle.DisposeAsync().ConfigureAwait(false);
     }
