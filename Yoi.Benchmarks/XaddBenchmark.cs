@@ -12,6 +12,7 @@ namespace Yoi.Benchmarks;
 /// </summary>
 internal static partial class XaddBenchmark
 {
+    private const int MinRounds = 3;
     private static readonly StreamField[] Entry = [new("f", "v"u8.ToArray())];
 
     public static async Task<int> SmokeAsync(BenchmarkOptions options)
@@ -55,7 +56,7 @@ internal static partial class XaddBenchmark
             allocatedPerOp = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)done;
             best = Math.Max(best, done / watch.Elapsed.TotalSeconds);
             rounds++;
-        } while (until.Elapsed < TimeSpan.FromSeconds(options.Seconds));
+        } while (rounds < MinRounds || until.Elapsed < TimeSpan.FromSeconds(options.Seconds));
         await client.DeleteAsync(key);
         await client.DeleteAsync("bench:rb");
 

@@ -123,7 +123,11 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
             var slot = new PendingReply();
             if (!connection.TryEnqueue(command.Span, slot)) throw connection.Failure();
             var reply = slot.Task;
-            await Task.WhenAny(reply, Task.Delay(block + _options.SyncTimeout, cancellationToken)).ConfigureAwait(false);
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                await Task.WhenAny(reply, Task.Delay(block + _options.SyncTimeout, limit.Token)).ConfigureAwait(false);
+                limit.Cancel(); // drop the timer when the reply came first
+            }
             if (!reply.IsCompleted)
             {
                 if (!cancellationToken.IsCancellationRequested)
