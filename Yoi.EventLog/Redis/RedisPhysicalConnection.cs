@@ -201,7 +201,8 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
         catch (Exception ex)
         {
             var failure = ex as RedisConnectionException ?? new RedisConnectionException($"The Redis connection was lost: {ex.Message}", ex);
-            if (ex is RedisProtocolException) current?.Fail(ex);
+            // The command whose reply could not be parsed learns why; the others lose their connection.
+            if (ex is RedisProtocolException) (current ??= NextSlot())?.Fail(ex);
             Abort(failure);
             current?.Fail(failure);
         }
