@@ -20,6 +20,7 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly ConcurrentQueue<RedisPhysicalConnection> _idleBlocking = new();
+    private readonly ConcurrentDictionary<RedisPhysicalConnection, byte> _leasedBlocking = new();
     private RedisPhysicalConnection? _current;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _reconnecting;
@@ -117,6 +118,8 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var connection = await LeaseBlockingAsync(cancellationToken).ConfigureAwait(false);
+        _leasedBlocking.TryAdd(connection, 0);
+        if (_disposed.IsCancellationRequested) connection.Abort(new RedisConnectionException("The Redis client was disposed."));
         var reusable = false;
         try
         {
@@ -146,6 +149,7 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
         }
         finally
         {
+            _leasedBlocking.TryRemove(connection, out _);
             if (reusable) ReturnBlocking(connection);
             else await connection.DisposeAsync().ConfigureAwait(false);
         }
@@ -272,5 +276,7 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         if (current is not null) await current.DisposeAsync().ConfigureAwait(false);
         while (_idleBlocking.TryDequeue(out var idle)) await idle.DisposeAsync().ConfigureAwait(false);
+        // Blocking reads in progress end now with a connection exception instead of running out their block time.
+        foreach (var leased in _leasedBlocking.Keys) leased.Abort(new RedisConnectionException("The Redis client was disposed."));
     }
 }

@@ -178,4 +178,16 @@ public sealed class RedisMultiplexerTests(RedisServerFixture redis)
         Assert.True(items[2].IsError);
         Assert.Equal("2", items[3].AsString());
     }
+
+    [Fact]
+    public async Task Disposing_the_client_ends_a_blocking_read_in_progress()
+    {
+        var client = await RedisClient.ConnectAsync(redis.ConnectionString, Ct);
+        var read = client.StreamReadAsync([new(_prefix + "none", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct);
+        await Task.Delay(200, Ct);
+        var watch = Stopwatch.StartNew();
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<RedisConnectionException>(() => read.WaitAsync(NeverHang, Ct));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+    }
 }
