@@ -12,7 +12,7 @@ namespace Yoi.Benchmarks;
 /// </summary>
 internal static partial class XaddBenchmark
 {
-    private const int MinRounds = 3;
+    private const int MinRounds = 5;
     private static readonly StreamField[] Entry = [new("f", "v"u8.ToArray())];
 
     public static async Task<int> SmokeAsync(BenchmarkOptions options)
@@ -44,7 +44,7 @@ internal static partial class XaddBenchmark
 
         await using var client = await RedisClient.ConnectAsync(endpoint);
         var key = $"bench:yoi:{Guid.NewGuid():N}";
-        await RunClientAsync(client, key, Math.Min(20_000, options.Count), options.Clients, options.Pipeline); // warm-up
+        await RunClientAsync(client, key, options.Count, options.Clients, options.Pipeline); // warm-up: JIT tiering, pools
         var best = 0.0;
         var rounds = 0;
         double allocatedPerOp = 0;
