@@ -129,11 +129,23 @@ public sealed record ScriptedInput(int LongDeltas, IReadOnlyList<(string Name, s
             {
                 var at = IndexOfWord(input, words[i]);
                 var expression = input[(at + words[i].Length)..].Trim();
-                calls.Add((CalcTool.ToolName, "{\"expression\":" + JsonSerializer.Serialize(expression, RuntimeJsonContext.Default.String) + "}"));
+                calls.Add((CalcTool.ToolName, CalcArguments(expression)));
                 break;
             }
         }
         return new ScriptedInput(longDeltas, calls, words.Length);
+    }
+
+    private static string CalcArguments(string expression)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WorkerEventJson.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("expression", expression);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static int IndexOfWord(string input, string word)
