@@ -18,11 +18,15 @@ public static class RuntimeServiceApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
+        // First, so an invalid configuration fails before anything (such as the telemetry SDK) is created.
+        builder.Services.AddYoiRuntime(builder.Configuration);
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-        builder.Services.AddYoiRuntime(builder.Configuration);
 
         var app = builder.Build();
+        // ServiceDefaults registers the telemetry SDK as an instance, which the container never disposes; an SDK left
+        // alive keeps listening to every Yoi.* source in the process (matters for in-process hosts such as tests).
+        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetService<OpenTelemetry.OpenTelemetrySdk>()?.Dispose());
         var token = app.Services.GetRequiredService<RuntimeOptions>().Token;
         app.UseMiddleware<ProblemMiddleware>();
         app.UseStatusCodePages(context => StatusProblem(context.HttpContext));
