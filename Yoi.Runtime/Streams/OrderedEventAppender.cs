@@ -37,6 +37,9 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Action<StreamCursor, WorkerEvent>? _onStored;
     private readonly Action? _onOutageLimit;
+    private readonly Func<StreamCursor, CancellationToken, ValueTask>? _checkpoint;
+    private readonly int _checkpointEvery;
+    private int _sinceCheckpoint;
     private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
@@ -45,12 +48,17 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _loop;
     private StreamCursor? _last;
-    private long _outageStarted; // Stopwatch timestamp; 0 when the log is fine
-    private int _outageGeneration;
+    private long _outageStarted; // Stopwatch timestamp of the first failure; 0 when the log is fine
+    private readonly Timer _limitTimer;
+    private int _busy;          // 1 while an append or action has not completed
+    private int _limitReported; // 1 once the current unfinished operation was reported
 
     public OrderedEventAppender(IEventLog log, string stream, StreamRetention retention, TimeSpan outageLimit, ILogger logger,
-        StreamCursor? lastCursor = null, Action<StreamCursor, WorkerEvent>? onStored = null, Action? onOutageLimit = null)
+        StreamCursor? lastCursor = null, Action<StreamCursor, WorkerEvent>? onStored = null, Action? onOutageLimit = null,
+        Func<StreamCursor, CancellationToken, ValueTask>? checkpoint = null, int checkpointEvery = 0)
     {
+        _checkpoint = checkpoint;
+        _checkpointEvery = checkpointEvery;
         _log = log;
         _stream = stream;
         _retention = retention;
@@ -59,6 +67,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         _last = lastCursor;
         _onStored = onStored;
         _onOutageLimit = onOutageLimit;
+        _limitTimer = new Timer(_ => OnLimit(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         // The loop must not inherit the caller's Activity: each batch is parented to its events' own context.
         using (ExecutionContext.SuppressFlow()) _loop = Task.Run(DrainAsync);
     }
@@ -112,7 +121,14 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                     var j = i + 1;
                     while (j < batch.Count && batch[j] is EventItem next && next.Parent == parent) j++;
                     await AppendAsync(batch.GetRange(i, j - i).Cast<EventItem>().ToList(), parent);
+                    _sinceCheckpoint += j - i;
                     i = j;
+                    if (_checkpoint is not null && _checkpointEvery > 0 && _sinceCheckpoint >= _checkpointEvery)
+                    {
+                        // Long runs are checkpointed as they go, so retention never trims events no checkpoint covers.
+                        _sinceCheckpoint = 0;
+                        await RunActionAsync(new ActionItem("checkpoint", _checkpoint));
+                    }
                 }
             }
         }
@@ -130,6 +146,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     {
         var reconcile = false;
         var attempt = 0;
+        BeginOperation();
         while (pending.Count > 0)
         {
             try
@@ -164,19 +181,20 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                 await Task.Delay(Backoff(attempt++), _abort.Token);
             }
         }
-        EndOutage();
+        EndOperation();
     }
 
     private async Task RunActionAsync(ActionItem action)
     {
         var attempt = 0;
+        BeginOperation();
         while (true)
         {
             try
             {
                 _last ??= (await _log.ReadLastAsync(_stream, _abort.Token))?.Cursor ?? StreamCursor.Zero;
                 await action.Run(_last.Value, _abort.Token);
-                EndOutage();
+                EndOperation();
                 return;
             }
             catch (Exception ex) when (!_abort.IsCancellationRequested)
@@ -196,34 +214,42 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 25 * Math.Pow(2, Math.Min(attempt, 10))));
 
+    /// <summary>
+    /// The limit is measured from the start of the operation that cannot complete, whether it fails fast or hangs
+    /// (a command issued while the connection is down waits for a reconnect before it fails).
+    /// </summary>
+    private void BeginOperation()
+    {
+        Volatile.Write(ref _busy, 1);
+        _limitTimer.Change(_outageLimit, Timeout.InfiniteTimeSpan);
+    }
+
+    private void EndOperation()
+    {
+        Volatile.Write(ref _busy, 0);
+        _limitTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _limitReported, 0);
+        EndOutage();
+    }
+
+    private void OnLimit()
+    {
+        if (Volatile.Read(ref _busy) == 0 || Interlocked.Exchange(ref _limitReported, 1) != 0) return;
+        Interlocked.CompareExchange(ref _outageStarted, Stopwatch.GetTimestamp(), 0);
+        LogOutageLimit(_logger, _stream, _outageLimit.TotalSeconds);
+        _onOutageLimit?.Invoke();
+    }
+
     private void BeginOutage(Exception ex)
     {
         if (Interlocked.CompareExchange(ref _outageStarted, Stopwatch.GetTimestamp(), 0) != 0) return;
-        var generation = Interlocked.Increment(ref _outageGeneration);
         LogOutage(_logger, _stream, ex.GetType().Name, ex.Message);
-        _ = WatchOutageAsync(generation);
-    }
-
-    private async Task WatchOutageAsync(int generation)
-    {
-        try
-        {
-            await Task.Delay(_outageLimit, _abort.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        if (Volatile.Read(ref _outageGeneration) != generation || !InOutage) return;
-        LogOutageLimit(_logger, _stream, _outageLimit.TotalSeconds);
-        _onOutageLimit?.Invoke();
     }
 
     private void EndOutage()
     {
         var started = Interlocked.Exchange(ref _outageStarted, 0);
         if (started == 0) return;
-        Interlocked.Increment(ref _outageGeneration);
         LogRecovered(_logger, _stream, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
@@ -236,6 +262,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         if (await Task.WhenAny(_loop, Task.Delay(drainTimeout)) != _loop) LogDrainTimeout(_logger, _stream);
         await _abort.CancelAsync();
         await _loop;
+        await _limitTimer.DisposeAsync();
         _abort.Dispose();
     }
 

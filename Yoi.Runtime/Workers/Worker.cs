@@ -40,7 +40,9 @@ internal sealed partial class Worker : IAsyncDisposable
         Appender = new OrderedEventAppender(runtime.Log, runtime.Keys.WorkerEvents(record.WorkerId), runtime.Retention,
             runtime.Options.EventLogOutageLimit, logger, lastCursor ?? StreamCursor.Zero,
             onStored: (_, e) => TranscriptFold.Apply(_state, e),
-            onOutageLimit: () => Fail(RunStop.EventLogOutage));
+            onOutageLimit: () => Fail(RunStop.EventLogOutage),
+            checkpoint: SaveCheckpointAsync,
+            checkpointEvery: CheckpointInterval(runtime.Retention.MaxLength));
     }
 
     private sealed class ActiveRun(string runId, CancellationTokenSource cancellation)
@@ -258,19 +260,23 @@ internal sealed partial class Worker : IAsyncDisposable
     /// <summary>Writes the registry record and (optionally) the checkpoint after the events queued so far are stored.</summary>
     private async ValueTask PersistAsync(WorkerRecord record, bool checkpoint = true)
     {
-        var stateKey = _runtime.Keys.WorkerState(Id);
         try
         {
             await Appender.EnqueueActionAsync("registry", async (_, ct) => await _runtime.Registry.SaveAsync(record, ct));
-            if (checkpoint)
-                await Appender.EnqueueActionAsync("checkpoint", async (cursor, ct) =>
-                    await _runtime.Snapshots.SaveAsync(stateKey, new SnapshotCheckpoint(cursor, _state.ToSnapshot()), ct));
+            if (checkpoint) await Appender.EnqueueActionAsync("checkpoint", SaveCheckpointAsync);
         }
         catch (System.Threading.Channels.ChannelClosedException)
         {
             LogDroppedAfterClose(_logger, Id, "registry");
         }
     }
+
+    /// <summary>Runs on the appender loop, after every queued event up to <paramref name="cursor"/> is stored and folded.</summary>
+    private async ValueTask SaveCheckpointAsync(StreamCursor cursor, CancellationToken cancellationToken) =>
+        await _runtime.Snapshots.SaveAsync(_runtime.Keys.WorkerState(Id), new SnapshotCheckpoint(cursor, _state.ToSnapshot()), cancellationToken);
+
+    /// <summary>Checkpoints often enough that retention (<c>MAXLEN ~</c>) cannot trim past the last one: a quarter of it, at most 1000.</summary>
+    internal static int CheckpointInterval(long maxLength) => (int)Math.Clamp(maxLength / 4, 1, 1000);
 
     /// <summary>Fails a run in flight as interrupted, then stores what is queued.</summary>
     public async ValueTask DisposeAsync()

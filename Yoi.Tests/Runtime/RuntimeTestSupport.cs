@@ -68,7 +68,7 @@ internal static class RuntimeTestSupport
             try { events = await ReadEventsAsync(log, stream); }
             catch (Exception) when (DateTime.UtcNow < deadline) { events = []; }
             if (done(events)) return events;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Condition not met; {events.Count} events: {string.Join(",", events.Select(e => e.Kind))}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Condition not met; {events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
             await Task.Delay(20, Ct);
         }
     }

@@ -133,3 +133,26 @@ public sealed class ScriptedRunTests
     private static string Json(WorkerSnapshot snapshot) =>
         System.Text.Json.JsonSerializer.Serialize(snapshot, ProtocolJsonContext.Default.WorkerSnapshot);
 }
+
+/// <summary>Checkpoints keep the transcript whole when retention trims a long run's events.</summary>
+public sealed class CheckpointTests
+{
+    [Fact]
+    public async Task A_run_longer_than_the_retention_keeps_a_whole_transcript()
+    {
+        var options = Options();
+        options.Retention.MaxLength = 40;
+        await using var runtime = InMemory(out var log, options);
+        var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+        await runtime.SendInputAsync(worker.WorkerId, "long 500", Ct);
+        await WaitIdleAsync(runtime, worker.WorkerId);
+
+        var retained = await ReadAllAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.True(retained.Count < 200, $"retention kept {retained.Count} events");
+        var transcript = (await runtime.GetTranscriptAsync(worker.WorkerId, Ct)).Snapshot;
+        Assert.Equal(new UserEntry("long 500"), transcript.Transcript[0]);
+        var reply = Assert.IsType<AssistantEntry>(transcript.Transcript[1]);
+        Assert.Equal(RunResults.Finished, reply.Result);
+        Assert.Equal(string.Join(" ", Enumerable.Range(0, 500).Select(i => $"word{i}")), reply.Text);
+    }
+}
