@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Yoi.Protocol.Api;
 
 namespace Yoi.Runtime.Streams;
@@ -23,5 +24,28 @@ public static class RuntimeStreamPayload
         eventJson[..end].CopyTo(result);
         suffix.CopyTo(result.AsSpan(end));
         return result;
+    }
+
+    /// <summary>The top-level <c>worker_id</c> of a runtime-wide stream payload, or null (absent, invalid, not an object).</summary>
+    public static string? ReadWorkerId(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isWorkerId = reader.ValueTextEquals(WorkerIdProperty);
+                if (!reader.Read()) return null;
+                if (isWorkerId)
+                    return reader.TokenType == JsonTokenType.String && reader.GetString() is { } id && ResourceId.IsValid(id) ? id : null;
+                if (!reader.TrySkip()) return null;
+            }
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

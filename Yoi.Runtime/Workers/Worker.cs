@@ -185,8 +185,9 @@ internal sealed partial class Worker : IAsyncDisposable
                 _record.Model, _record.Instructions);
             result = await _provider.RunAsync(providerRun, run.Cancellation.Token);
         }
-        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)
+        catch (Exception) when (run.Cancellation.IsCancellationRequested)
         {
+            // Cancelled (by cancel, stop, an outage or shutdown): whatever the provider threw while unwinding.
             switch (run.Reason)
             {
                 case RunStop.EventLogOutage:

@@ -43,8 +43,8 @@ public static class WorkerEndpoints
         var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.CreateWorkerRequest, optional: true)
             ?? new CreateWorkerRequest();
         var worker = await runtime.CreateWorkerAsync(body, request.HttpContext.RequestAborted);
-        return TypedResults.Json(worker, ApiJsonContext.Default.WorkerInfo, statusCode: StatusCodes.Status201Created)
-            .WithLocation($"/v1/workers/{worker.WorkerId}");
+        return new LocatedResult(TypedResults.Json(worker, ApiJsonContext.Default.WorkerInfo, statusCode: StatusCodes.Status201Created),
+            $"/v1/workers/{worker.WorkerId}");
     }
 
     private static JsonHttpResult<WorkerInfo> GetWorker(string id, IWorkerRuntime runtime) =>
@@ -104,19 +104,4 @@ public static class WorkerEndpoints
 
     private static JsonHttpResult<CommandAccepted> Accepted(CommandAccepted accepted) =>
         TypedResults.Json(accepted, ApiJsonContext.Default.CommandAccepted, statusCode: StatusCodes.Status202Accepted);
-}
-
-internal static class ResultLocationExtensions
-{
-    /// <summary>Adds a <c>Location</c> header to a JSON result.</summary>
-    public static IResult WithLocation<T>(this JsonHttpResult<T> result, string location) => new LocatedResult(result, location);
-
-    private sealed class LocatedResult(IResult inner, string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }

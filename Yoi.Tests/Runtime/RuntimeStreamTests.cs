@@ -25,6 +25,10 @@ public sealed class RuntimeStreamTests
         Assert.Equal("run_end", document.RootElement.GetProperty("event").GetString());
         Assert.Equal(original, WorkerEventJson.Deserialize(payload));
         Assert.Throws<ArgumentException>(() => RuntimeStreamPayload.WithWorkerId(payload, "bad\"id"));
+        Assert.Equal("w-abc", RuntimeStreamPayload.ReadWorkerId(payload));
+        Assert.Null(RuntimeStreamPayload.ReadWorkerId(WorkerEventJson.SerializeToUtf8Bytes(original)));
+        Assert.Null(RuntimeStreamPayload.ReadWorkerId("""{"event":"x","worker_id":"a:b"}"""u8));
+        Assert.Null(RuntimeStreamPayload.ReadWorkerId("not json"u8));
     }
 
     [Fact]
