@@ -32,6 +32,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
 
     private readonly IEventLog _log;
     private readonly string _stream;
+    private readonly string _name; // for log lines: never the stream key, which stays internal
     private readonly StreamRetention _retention;
     private readonly TimeSpan _outageLimit;
     private readonly ILogger _logger;
@@ -53,7 +54,8 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     private int _busy;          // 1 while an append or action has not completed
     private int _limitReported; // 1 once the current unfinished operation was reported
 
-    public OrderedEventAppender(IEventLog log, string stream, StreamRetention retention, TimeSpan outageLimit, ILogger logger,
+    /// <param name="name">What log lines call the stream (e.g. <c>worker w-..</c>); the key itself is never logged.</param>
+    public OrderedEventAppender(IEventLog log, string stream, string name, StreamRetention retention, TimeSpan outageLimit, ILogger logger,
         StreamCursor? lastCursor = null, Action<StreamCursor, WorkerEvent>? onStored = null, Action? onOutageLimit = null,
         Func<StreamCursor, CancellationToken, ValueTask>? checkpoint = null, int checkpointEvery = 0)
     {
@@ -61,6 +63,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         _checkpointEvery = checkpointEvery;
         _log = log;
         _stream = stream;
+        _name = name;
         _retention = retention;
         _outageLimit = outageLimit;
         _logger = logger;
@@ -138,7 +141,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            LogLoopFailed(_logger, ex, _stream);
+            LogLoopFailed(_logger, ex, _name);
         }
     }
 
@@ -161,7 +164,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                         Stored(pending[matched], stored[matched].Cursor);
                         matched++;
                     }
-                    if (matched > 0) LogReconciled(_logger, _stream, matched);
+                    if (matched > 0) LogReconciled(_logger, _name, matched);
                     pending.RemoveRange(0, matched);
                     reconcile = false;
                     if (pending.Count == 0) break;
@@ -236,21 +239,21 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     {
         if (Volatile.Read(ref _busy) == 0 || Interlocked.Exchange(ref _limitReported, 1) != 0) return;
         Interlocked.CompareExchange(ref _outageStarted, Stopwatch.GetTimestamp(), 0);
-        LogOutageLimit(_logger, _stream, _outageLimit.TotalSeconds);
+        LogOutageLimit(_logger, _name, _outageLimit.TotalSeconds);
         _onOutageLimit?.Invoke();
     }
 
     private void BeginOutage(Exception ex)
     {
         if (Interlocked.CompareExchange(ref _outageStarted, Stopwatch.GetTimestamp(), 0) != 0) return;
-        LogOutage(_logger, _stream, ex.GetType().Name, ex.Message);
+        LogOutage(_logger, _name, ex.GetType().Name); // the message may name the Redis address
     }
 
     private void EndOutage()
     {
         var started = Interlocked.Exchange(ref _outageStarted, 0);
         if (started == 0) return;
-        LogRecovered(_logger, _stream, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        LogRecovered(_logger, _name, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>Stores what is queued (waiting up to <paramref name="drainTimeout"/>), then stops.</summary>
@@ -259,15 +262,15 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     public async Task CloseAsync(TimeSpan drainTimeout)
     {
         _queue.Writer.TryComplete();
-        if (await Task.WhenAny(_loop, Task.Delay(drainTimeout)) != _loop) LogDrainTimeout(_logger, _stream);
+        if (await Task.WhenAny(_loop, Task.Delay(drainTimeout)) != _loop) LogDrainTimeout(_logger, _name);
         await _abort.CancelAsync();
         await _loop;
         await _limitTimer.DisposeAsync();
         _abort.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Appending to {Stream} failed ({ErrorType}: {ErrorMessage}); retrying in order")]
-    private static partial void LogOutage(ILogger logger, string stream, string errorType, string errorMessage);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Appending events of {Stream} failed ({ErrorType}); retrying in order")]
+    private static partial void LogOutage(ILogger logger, string stream, string errorType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Events of {Stream} could not be stored for {Seconds} s")]
     private static partial void LogOutageLimit(ILogger logger, string stream, double seconds);

@@ -37,7 +37,7 @@ internal sealed partial class Worker : IAsyncDisposable
         _provider = provider;
         _logger = logger;
         _state = state ?? new TranscriptState();
-        Appender = new OrderedEventAppender(runtime.Log, runtime.Keys.WorkerEvents(record.WorkerId), runtime.Retention,
+        Appender = new OrderedEventAppender(runtime.Log, runtime.Keys.WorkerEvents(record.WorkerId), $"worker {record.WorkerId}", runtime.Retention,
             runtime.Options.EventLogOutageLimit, logger, lastCursor ?? StreamCursor.Zero,
             onStored: (_, e) => TranscriptFold.Apply(_state, e),
             onOutageLimit: () => Fail(RunStop.EventLogOutage),

@@ -69,7 +69,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
             OpenAi = new OpenAiProvider(options.OpenAI, _openAiHttp);
         }
         _reader = new WorkerSnapshotReader(log, snapshots);
-        RuntimeAppender = new OrderedEventAppender(log, Keys.RuntimeEvents, Retention, options.EventLogOutageLimit,
+        RuntimeAppender = new OrderedEventAppender(log, Keys.RuntimeEvents, $"runtime {options.Id}", Retention, options.EventLogOutageLimit,
             _loggerFactory.CreateLogger("Yoi.Runtime.Streams.RuntimeEvents"));
     }
 

@@ -73,7 +73,7 @@ public sealed class OrderedEventAppenderTests
         var inner = new InMemoryEventLog();
         var log = new FlakyLog(inner) { FailuresLeft = 2, StoreBeforeFailing = storedBeforeFailure, ReadFailuresLeft = 1 };
         var outages = 0;
-        var appender = new OrderedEventAppender(log, "s", StreamRetention.Unbounded, TimeSpan.FromMinutes(1), NullLogger.Instance,
+        var appender = new OrderedEventAppender(log, "s", "test", StreamRetention.Unbounded, TimeSpan.FromMinutes(1), NullLogger.Instance,
             onOutageLimit: () => outages++);
         await EnqueueAsync(appender, 0, 50);
         await appender.FlushAsync().WaitAsync(TimeSpan.FromSeconds(20), Ct);
@@ -93,7 +93,7 @@ public sealed class OrderedEventAppenderTests
         var inner = new InMemoryEventLog();
         var log = new FlakyLog(inner) { FailuresLeft = int.MaxValue };
         var outages = 0;
-        var appender = new OrderedEventAppender(log, "s", StreamRetention.Unbounded, TimeSpan.FromMilliseconds(200), NullLogger.Instance,
+        var appender = new OrderedEventAppender(log, "s", "test", StreamRetention.Unbounded, TimeSpan.FromMilliseconds(200), NullLogger.Instance,
             onOutageLimit: () => Interlocked.Increment(ref outages));
         await EnqueueAsync(appender, 0, 5);
         await Task.Delay(700, Ct);
@@ -110,7 +110,7 @@ public sealed class OrderedEventAppenderTests
     public async Task Actions_run_after_the_events_queued_before_them_are_stored()
     {
         var log = new InMemoryEventLog();
-        var appender = new OrderedEventAppender(log, "s", StreamRetention.Unbounded, TimeSpan.FromMinutes(1), NullLogger.Instance);
+        var appender = new OrderedEventAppender(log, "s", "test", StreamRetention.Unbounded, TimeSpan.FromMinutes(1), NullLogger.Instance);
         await EnqueueAsync(appender, 0, 3);
         StreamCursor? seen = null;
         await appender.EnqueueActionAsync("probe", (cursor, _) => { seen = cursor; return ValueTask.CompletedTask; });
