@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Yoi.EventLog.Redis;
+using Yoi.Tests.EventLog.Redis;
+
+[assembly: AssemblyFixture(typeof(RedisServerFixture))]
+
+namespace Yoi.Tests.EventLog.Redis;
+
+/// <summary>
+/// One real <c>redis-server</c> for the whole test run on a free loopback port, plus one shared client.
+/// Tests that stop or restart a server start their own with <see cref="StartPrivateServerAsync"/>.
+/// </summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private RedisServerProcess? _server;
+    private RedisClient? _client;
+
+    public string ConnectionString => $"127.0.0.1:{Server.Port}";
+    public RedisServerProcess Server => _server ?? throw new InvalidOperationException("Fixture not initialized.");
+    /// <summary>A client shared by the tests that only need ordinary commands.</summary>
+    public RedisClient Client => _client ?? throw new InvalidOperationException("Fixture not initialized.");
+
+    /// <summary>A key prefix unique to one test.</summary>
+    public static string NewKeyPrefix() => $"t:{Guid.NewGuid():N}:";
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await RedisServerProcess.StartAsync();
+        _client = await RedisClient.ConnectAsync(ConnectionString);
+    }
+
+    /// <summary>Starts an extra redis-server that only the calling test uses (extra args e.g. <c>--requirepass</c>).</summary>
+    public static Task<RedisServerProcess> StartPrivateServerAsync(params string[] extraArgs) => RedisServerProcess.StartAsync(extraArgs);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null) await _client.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+}
+
+/// <summary>A redis-server child process on a loopback port; can be stopped and started again on the same port.</summary>
+public sealed class RedisServerProcess : IAsyncDisposable
+{
+    private readonly string[] _extraArgs;
+    private Process? _process;
+
+    private RedisServerProcess(int port, string[] extraArgs)
+    {
+        Port = port;
+        _extraArgs = extraArgs;
+    }
+
+    public int Port { get; }
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static Task<RedisServerProcess> StartAsync(params string[] extraArgs) => StartOnPortAsync(FreePort(), extraArgs);
+
+    public static async Task<RedisServerProcess> StartOnPortAsync(int port, params string[] extraArgs)
+    {
+        var server = new RedisServerProcess(port, extraArgs);
+        await server.StartAsync();
+        return server;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+            info.ArgumentList.Add(arg);
+        foreach (var arg in _extraArgs) info.ArgumentList.Add(arg);
+        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode}.");
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(20);
+            }
+        }
+        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
+    }
+
+    /// <summary>Kills the server (connections drop at once).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
