@@ -14,8 +14,9 @@ public static class PluginServiceCollectionExtensions
     /// Registers the plugin host (a hosted service and a singleton for the status endpoints) and the built-in
     /// plugins. Configuration is read from <c>Runtime:Plugins</c> of <paramref name="configuration"/> and checked
     /// when the host starts: any invalid setting stops the service with a message naming it.
-    /// The chat bridge needs <see cref="IEventLog"/> and <see cref="IWorkerRuntime"/> (and uses a registered
-    /// <see cref="StreamKeys"/>, or the default prefix with the runtime's id).
+    /// Call after <c>AddYoiRuntime</c>: the chat bridge needs <see cref="IEventLog"/> and <see cref="IWorkerRuntime"/>, and
+    /// finds worker streams through a registered <see cref="StreamKeys"/>, else <see cref="WorkerRuntime.Keys"/>, else
+    /// <see cref="RuntimeOptions.KeyPrefix"/> (or the default prefix) with the runtime's id.
     /// </summary>
     public static IServiceCollection AddYoiPlugins(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +24,8 @@ public static class PluginServiceCollectionExtensions
         services.AddSingleton<IServicePlugin>(sp =>
         {
             var keys = new Lazy<StreamKeys>(() => sp.GetService<StreamKeys>()
-                ?? new StreamKeys(StreamKeys.DefaultPrefix, sp.GetRequiredService<IWorkerRuntime>().RuntimeId));
+                ?? sp.GetService<WorkerRuntime>()?.Keys
+                ?? new StreamKeys(sp.GetService<RuntimeOptions>()?.KeyPrefix ?? StreamKeys.DefaultPrefix, sp.GetRequiredService<IWorkerRuntime>().RuntimeId));
             return new ChatBridgePlugin(sp.GetRequiredService<IEventLog>(), workerId => keys.Value.WorkerEvents(workerId));
         });
         services.AddSingleton(sp => new PluginHost(

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Plugins;
+using Yoi.RuntimeService.Http;
 
 namespace Yoi.RuntimeService.Plugins;
 
@@ -31,33 +31,24 @@ public static class PluginEndpoints
     private static JsonHttpResult<PluginList> List(PluginHost host) =>
         TypedResults.Json(host.GetStatus(), PluginJsonContext.Default.PluginList);
 
-    private static Results<JsonHttpResult<PluginStatus>, ProblemHttpResult> Get(string id, PluginHost host) =>
+    private static Results<JsonHttpResult<PluginStatus>, ApiProblem> Get(string id, PluginHost host) =>
         !ResourceId.IsValid(id) ? InvalidId()
         : host.GetStatus(id) is { } status ? TypedResults.Json(status, PluginJsonContext.Default.PluginStatus)
         : NotFound(id);
 
-    private static async Task<Results<JsonHttpResult<PluginStatus>, ProblemHttpResult>> Start(string id, PluginHost host, CancellationToken ct) =>
+    private static async Task<Results<JsonHttpResult<PluginStatus>, ApiProblem>> Start(string id, PluginHost host, CancellationToken ct) =>
         !ResourceId.IsValid(id) ? InvalidId()
         : await host.StartPluginAsync(id, ct) is { } status ? TypedResults.Json(status, PluginJsonContext.Default.PluginStatus)
         : NotFound(id);
 
-    private static async Task<Results<JsonHttpResult<PluginStatus>, ProblemHttpResult>> Stop(string id, PluginHost host, CancellationToken ct) =>
+    private static async Task<Results<JsonHttpResult<PluginStatus>, ApiProblem>> Stop(string id, PluginHost host, CancellationToken ct) =>
         !ResourceId.IsValid(id) ? InvalidId()
         : await host.StopPluginAsync(id, ct) is { } status ? TypedResults.Json(status, PluginJsonContext.Default.PluginStatus)
         : NotFound(id);
 
-    private static ProblemHttpResult InvalidId() => Problem(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest,
+    private static ApiProblem InvalidId() => new(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest,
         "Invalid plugin id", "A plugin id is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'.");
 
-    private static ProblemHttpResult NotFound(string id) => Problem(StatusCodes.Status404NotFound, PluginNotFound,
+    private static ApiProblem NotFound(string id) => new(StatusCodes.Status404NotFound, PluginNotFound,
         "Plugin not found", $"No plugin with id '{id}' is installed.");
-
-    private static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
-        TypedResults.Problem(new ProblemDetails
-        {
-            Status = status,
-            Title = title,
-            Detail = detail,
-            Extensions = { ["code"] = code },
-        });
 }

@@ -7,8 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yoi.EventLog;
 using Yoi.EventLog.Memory;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.Runtime;
+using Yoi.Runtime.State;
 using Yoi.Runtime.Plugins;
-using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using Yoi.RuntimeService.Plugins;
 
@@ -28,9 +30,13 @@ public sealed class PluginRegistrationTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        // The real runtime on the in-memory engine, with a non-default key prefix the bridge must find.
         var log = new InMemoryEventLog();
+        var runtime = WorkerRuntime.CreateEmbedded("rt-wired", log, new InMemorySnapshotStore(), NullLoggerFactory.Instance,
+            new RuntimeOptions { KeyPrefix = "wired:", Scripted = { DeltaDelayMs = 1 } });
         builder.Services.AddSingleton<IEventLog>(log);
-        builder.Services.AddSingleton<IWorkerRuntime>(new EchoWorkerRuntime(log, new StreamKeys(StreamKeys.DefaultPrefix, "rt-test")));
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton<IWorkerRuntime>(runtime);
         builder.Services.AddProblemDetails();
         builder.Services.AddYoiPlugins(builder.Configuration);
         var app = builder.Build();
@@ -48,7 +54,9 @@ public sealed class PluginRegistrationTests
 
         await chat.SendTextAsync("""{"type":"message","id":"42","user":"ann","text":"wired up"}""", Ct);
         var reply = JsonDocument.Parse((await chat.ReceiveTextAsync(Ct))!).RootElement;
-        Assert.Equal("echo: wired up", reply.GetProperty("text").GetString());
+        Assert.Equal(("reply", "42", "finished"), (reply.GetProperty("type").GetString(),
+            reply.GetProperty("in_reply_to").GetString(), reply.GetProperty("result").GetString()));
+        Assert.False(string.IsNullOrEmpty(reply.GetProperty("text").GetString()));
 
         using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(10) };
         var status = await client.GetFromJsonAsync<JsonElement>("/v1/plugins/chat-bridge", Ct);
