@@ -88,8 +88,12 @@ internal sealed class LocalTopology(AppHostOptions options, TextWriter output) :
             ["OTEL_SERVICE_NAME"] = serviceName,
         };
         if (instanceId is not null) env["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={instanceId}";
-        foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS" })
-            env[key] = Environment.GetEnvironmentVariable(key);
+        // Exporter and SDK settings (OTEL_EXPORTER_OTLP_*, OTEL_BSP_*, ...) reach every service as Aspire passes them.
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            var key = (string)variable.Key;
+            if (key.StartsWith("OTEL_", StringComparison.Ordinal) && !env.ContainsKey(key)) env[key] = (string?)variable.Value;
+        }
         return env;
     }
 
