@@ -1,3 +1,4 @@
+using Yoi.BackendService.Registry;
 using Yoi.EventLog;
 using Yoi.Protocol.Cursors;
 
@@ -9,9 +10,10 @@ namespace Yoi.BackendService.Observation;
 /// in-flight tail is cancelled (the Redis engine unblocks its connection) and re-issued. So the Backend's log
 /// connections and reads grow with the number of observed streams' batches, never with the number of clients.
 /// </summary>
-public sealed partial class StreamTailReader(IEventLog log, ILogger<StreamTailReader> logger) : BackgroundService
+public sealed partial class StreamTailReader(IEventLog log, BackendOptions options, ILogger<StreamTailReader> logger) : BackgroundService
 {
-    private const int MaxPerStream = 512;
+    /// <summary>Entries per stream per read: never more than a client queue holds, so one read cannot overflow a keeping-up client.</summary>
+    private readonly int _maxPerStream = Math.Min(512, options.Observation.ClientQueueCapacity);
     private static readonly TimeSpan Block = TimeSpan.FromSeconds(5);
 
     private readonly Lock _gate = new();
@@ -122,7 +124,7 @@ public sealed partial class StreamTailReader(IEventLog log, ILogger<StreamTailRe
             IReadOnlyList<StreamBatch> batches;
             try
             {
-                batches = await log.TailAsync(positions, MaxPerStream, Block, linked.Token);
+                batches = await log.TailAsync(positions, _maxPerStream, Block, linked.Token);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
