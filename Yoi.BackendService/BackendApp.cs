@@ -33,6 +33,7 @@ public static class BackendApp
         await builder.AddBackendAsync(cancellationToken);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
         app.UseWebSockets();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
