@@ -127,7 +127,7 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
 
     private RuntimeSourceException MapStatus(HttpStatusCode status, byte[] body, string? workerId, bool notFoundIsPassThrough)
     {
-        var (code, detail) = ReadProblem(body);
+        var code = ReadProblemCode(body);
         switch ((int)status)
         {
             case 401 or 403:
@@ -136,35 +136,34 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
                 return RuntimeSourceException.WorkerNotFound(RuntimeId, workerId);
             case 404 when notFoundIsPassThrough:
                 return new RuntimeSourceException(StatusCodes.Status404NotFound, code ?? ApiErrorCodes.NotFound, "Not found",
-                    detail ?? "The runtime has no such resource.");
+                    $"The runtime '{RuntimeId}' has no such resource.");
             case 404 or 405 or 501:
                 return RuntimeSourceException.Unsupported(RuntimeId, "this operation");
             case 409:
-                return RuntimeSourceException.Conflict(code ?? "conflict", detail ?? "The runtime refused the command in the worker's current state.");
+                return RuntimeSourceException.Conflict(code ?? "conflict",
+                    $"The runtime '{RuntimeId}' refused the command in the worker's current state ({code ?? "conflict"}).");
             case 400 or 413 or 415 or 422:
-                return RuntimeSourceException.InvalidRequest(detail ?? "The runtime rejected the request.");
+                return RuntimeSourceException.InvalidRequest($"The runtime '{RuntimeId}' rejected the request ({code ?? "invalid_request"}).");
             default:
                 return RuntimeSourceException.Error(RuntimeId);
         }
     }
 
-    /// <summary>The <c>code</c> and <c>detail</c> of a problem body; only well-formed, short, plain values are kept.</summary>
-    private static (string? Code, string? Detail) ReadProblem(byte[] body)
+    /// <summary>
+    /// The problem's <c>code</c> when it is a plain identifier. The runtime's <c>detail</c> is never forwarded: the
+    /// Backend writes its own, so nothing the runtime put there (a host name, a path) reaches a client.
+    /// </summary>
+    private static string? ReadProblemCode(byte[] body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return (null, null);
-            string? code = null, detail = null;
-            if (doc.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String
-                && ResourceId.IsValid(c.GetString())) code = c.GetString();
-            if (doc.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String
-                && d.GetString() is { Length: <= 500 } text && !text.Contains("://", StringComparison.Ordinal)) detail = text;
-            return (code, detail);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("code", out var c)
+                && c.ValueKind == JsonValueKind.String && ResourceId.IsValid(c.GetString()) ? c.GetString() : null;
         }
         catch (JsonException)
         {
-            return (null, null);
+            return null;
         }
     }
 }

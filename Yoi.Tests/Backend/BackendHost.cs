@@ -99,6 +99,21 @@ public sealed class BackendHost : IAsyncDisposable
 public sealed class WsProbe(ClientWebSocket socket) : IDisposable
 {
     public ClientWebSocket Socket { get; } = socket;
+    /// <summary>Whether frames go to the <see cref="ClientEdgeRecorder"/> (off for bulk-load tests).</summary>
+    public bool Record { get; set; } = true;
+
+    /// <summary>The next frame, null on close, or null when nothing arrives within <paramref name="timeout"/>.</summary>
+    public async Task<ObservationFrame?> TryNextAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await NextAsync(timeout);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The next frame, or null once the server closed (then <see cref="CloseStatus"/> is set).</summary>
     public async Task<ObservationFrame?> NextAsync(TimeSpan? timeout = null)
@@ -120,7 +135,7 @@ public sealed class WsProbe(ClientWebSocket socket) : IDisposable
             if (result.EndOfMessage) break;
         }
         var bytes = message.ToArray();
-        ClientEdgeRecorder.Record(Encoding.UTF8.GetString(bytes));
+        if (Record) ClientEdgeRecorder.Record(Encoding.UTF8.GetString(bytes));
         return ObservationFrame.Parse(bytes);
     }
 

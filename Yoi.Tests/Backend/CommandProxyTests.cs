@@ -31,6 +31,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         _hang = new BlackHoleServer();
         var closedUrl = $"http://127.0.0.1:{RedisServerProcess.FreePort()}";
         ClientEdgeRecorder.Secret(closedUrl);
+        ClientEdgeRecorder.Secret(new Uri(closedUrl).Authority);
         var extra = new Dictionary<string, string?>();
         void Add(int i, string id, string url, string token, string timeout = "5")
         {

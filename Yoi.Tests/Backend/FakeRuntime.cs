@@ -45,6 +45,7 @@ public sealed class FakeRuntime : IAsyncDisposable
         await app.StartAsync();
         fake.Url = app.Urls.First();
         ClientEdgeRecorder.Secret(fake.Url);
+        ClientEdgeRecorder.Secret(new Uri(fake.Url).Authority);
         ClientEdgeRecorder.Secret(token);
         return fake;
     }
@@ -146,6 +147,7 @@ public sealed class BlackHoleServer : IDisposable
         _listener.Start();
         Url = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
         ClientEdgeRecorder.Secret(Url);
+        ClientEdgeRecorder.Secret(new Uri(Url).Authority);
         _ = AcceptLoopAsync();
     }
 
