@@ -14,6 +14,7 @@ namespace Yoi.Protocol;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
+    AllowOutOfOrderMetadataProperties = true,
     MaxDepth = WorkerEventJson.MaxDepth)]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(WorkerEvent))]

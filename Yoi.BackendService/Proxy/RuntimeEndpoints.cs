@@ -111,7 +111,7 @@ public static class RuntimeEndpoints
             var entries = await log.ReadAfterAsync(r.Keys.WorkerEvents(wid), after, limit, ct);
             var redact = policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted;
             var events = entries.Select(e => new StoredEvent(e.Cursor, wid,
-                redact ? EventRedactor.Redact(e.Payload.Span) ?? e.Payload : e.Payload));
+                redact ? EventRedactor.Redact(e.Payload.Span) ?? e.Payload : e.Payload)).ToList();
             var buffer = new ArrayBufferWriter<byte>();
             EnvelopeWriter.WriteEventPage(buffer, rid, events, entries.Count > 0 ? entries[^1].Cursor : null);
             return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");

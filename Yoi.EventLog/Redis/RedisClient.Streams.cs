@@ -84,12 +84,12 @@ public sealed partial class RedisClient
     /// <summary>XRANGE key start end [COUNT n], oldest first.</summary>
     public Task<IReadOnlyList<RedisStreamEntry>> StreamRangeAsync(string key, StreamRangeBound start, StreamRangeBound end,
         int? count = null, CancellationToken cancellationToken = default) =>
-        RangeAsync("XRANGE"u8.ToArray(), key, start, end, count, cancellationToken);
+        RangeAsync(CommandNames.Xrange, key, start, end, count, cancellationToken);
 
     /// <summary>XREVRANGE key end start [COUNT n], newest first.</summary>
     public Task<IReadOnlyList<RedisStreamEntry>> StreamRevRangeAsync(string key, StreamRangeBound end, StreamRangeBound start,
         int? count = null, CancellationToken cancellationToken = default) =>
-        RangeAsync("XREVRANGE"u8.ToArray(), key, end, start, count, cancellationToken);
+        RangeAsync(CommandNames.Xrevrange, key, end, start, count, cancellationToken);
 
     private async Task<IReadOnlyList<RedisStreamEntry>> RangeAsync(byte[] name, string key, StreamRangeBound first,
         StreamRangeBound second, int? count, CancellationToken cancellationToken)

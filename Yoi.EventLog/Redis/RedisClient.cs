@@ -138,15 +138,15 @@ public sealed partial class RedisClient : IAsyncDisposable
 
     /// <summary>HDEL; the number of fields removed.</summary>
     public Task<long> HashDeleteAsync(string key, IReadOnlyList<string> fields, CancellationToken cancellationToken = default) =>
-        KeyAndNamesAsync("HDEL"u8.ToArray(), key, fields, cancellationToken);
+        KeyAndNamesAsync(CommandNames.Hdel, key, fields, cancellationToken);
 
     /// <summary>SADD; the number of members that were new.</summary>
     public Task<long> SetAddAsync(string key, IReadOnlyList<string> members, CancellationToken cancellationToken = default) =>
-        KeyAndNamesAsync("SADD"u8.ToArray(), key, members, cancellationToken);
+        KeyAndNamesAsync(CommandNames.Sadd, key, members, cancellationToken);
 
     /// <summary>SREM; the number of members removed.</summary>
     public Task<long> SetRemoveAsync(string key, IReadOnlyList<string> members, CancellationToken cancellationToken = default) =>
-        KeyAndNamesAsync("SREM"u8.ToArray(), key, members, cancellationToken);
+        KeyAndNamesAsync(CommandNames.Srem, key, members, cancellationToken);
 
     private async Task<long> KeyAndNamesAsync(byte[] name, string key, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
@@ -170,11 +170,11 @@ public sealed partial class RedisClient : IAsyncDisposable
         var sha = _scriptShas.GetOrAdd(script, static s => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(s))));
         try
         {
-            return RedisResult.From(await EvalAsync("EVALSHA"u8.ToArray(), sha, keys, arguments, cancellationToken).ConfigureAwait(false));
+            return RedisResult.From(await EvalAsync(CommandNames.Evalsha, sha, keys, arguments, cancellationToken).ConfigureAwait(false));
         }
         catch (RedisServerException ex) when (ex.Prefix == "NOSCRIPT")
         {
-            return RedisResult.From(await EvalAsync("EVAL"u8.ToArray(), script, keys, arguments, cancellationToken).ConfigureAwait(false));
+            return RedisResult.From(await EvalAsync(CommandNames.Eval, script, keys, arguments, cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -249,5 +249,17 @@ public sealed partial class RedisClient : IAsyncDisposable
         {
             commands.Dispose();
         }
+    }
+
+    /// <summary>Command names used through <c>byte[]</c> parameters, allocated once.</summary>
+    private static class CommandNames
+    {
+        public static readonly byte[] Eval = "EVAL"u8.ToArray();
+        public static readonly byte[] Evalsha = "EVALSHA"u8.ToArray();
+        public static readonly byte[] Hdel = "HDEL"u8.ToArray();
+        public static readonly byte[] Sadd = "SADD"u8.ToArray();
+        public static readonly byte[] Srem = "SREM"u8.ToArray();
+        public static readonly byte[] Xrange = "XRANGE"u8.ToArray();
+        public static readonly byte[] Xrevrange = "XREVRANGE"u8.ToArray();
     }
 }

@@ -54,14 +54,14 @@ public sealed class RedisConnectionOptions
             var value = part[(eq + 1)..].Trim();
             switch (key.ToLowerInvariant())
             {
-                case "password": options.Password = value; break;
-                case "user": options.User = value; break;
+                case "password": options.Password = value.Length == 0 ? null : value; break;
+                case "user": options.User = value.Length == 0 ? null : value; break;
                 case "ssl": options.Ssl = ParseBool(key, value); break;
                 case "sslhost": options.SslHost = value; break;
                 case "defaultdatabase": options.DefaultDatabase = ParseInt(key, value, 0); break;
                 case "connecttimeout": options.ConnectTimeout = TimeSpan.FromMilliseconds(ParseInt(key, value, 1)); break;
                 case "synctimeout": options.SyncTimeout = TimeSpan.FromMilliseconds(ParseInt(key, value, 1)); break;
-                case "name": options.ClientName = value; break;
+                case "name": options.ClientName = value.Length == 0 ? null : value; break;
                 case "abortconnect": options.AbortConnect = ParseBool(key, value); break;
             }
         }

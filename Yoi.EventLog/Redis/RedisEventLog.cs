@@ -40,7 +40,16 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IAsyncDisposab
         using var activity = EventLogTelemetry.StartAppend("redis", stream, 1);
         var fields = Fields(payload, EventLogTelemetry.CaptureTraceContext(activity));
         var started = Stopwatch.GetTimestamp();
-        var id = await _client.StreamAddAsync(stream, fields, Trim(retention), cancellationToken).ConfigureAwait(false);
+        StreamCursor id;
+        try
+        {
+            id = await _client.StreamAddAsync(stream, fields, Trim(retention), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
         RecordLatency(started, "XADD");
         EventLogTelemetry.EventsAppended.Add(1);
         return id;
@@ -55,7 +64,16 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IAsyncDisposab
         var entries = new IReadOnlyList<StreamField>[payloads.Count];
         for (var i = 0; i < entries.Length; i++) entries[i] = Fields(payloads[i], trace);
         var started = Stopwatch.GetTimestamp();
-        var ids = await _client.StreamAddBatchAsync(stream, entries, Trim(retention), cancellationToken).ConfigureAwait(false);
+        StreamCursor[] ids;
+        try
+        {
+            ids = await _client.StreamAddBatchAsync(stream, entries, Trim(retention), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
         RecordLatency(started, "XADD");
         EventLogTelemetry.EventsAppended.Add(ids.Length);
         return ids;

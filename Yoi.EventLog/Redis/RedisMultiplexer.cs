@@ -20,11 +20,19 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly ConcurrentQueue<RedisPhysicalConnection> _idleBlocking = new();
+    private readonly ConcurrentDictionary<RedisPhysicalConnection, byte> _leasedBlocking = new();
     private RedisPhysicalConnection? _current;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _reconnecting;
 
-    private RedisMultiplexer(RedisConnectionOptions options) => _options = options;
+    private readonly Timer _sweeper;
+
+    private RedisMultiplexer(RedisConnectionOptions options)
+    {
+        _options = options;
+        var period = TimeSpan.FromTicks(Math.Clamp(options.SyncTimeout.Ticks / 8, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+        _sweeper = new Timer(static state => ((RedisMultiplexer)state!).Sweep(), this, period, period);
+    }
 
     public RedisConnectionOptions Options => _options;
 
@@ -52,21 +60,18 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     /// Sends <paramref name="commands"/> (one command, or a pipelined batch of <paramref name="replyCount"/>
     /// commands in one write) and returns the reply, or for a batch an array of the replies in order.
     /// </summary>
-    public async Task<RespValue> ExecuteAsync(ReadOnlyMemory<byte> commands, int replyCount, CancellationToken cancellationToken)
+    public Task<RespValue> ExecuteAsync(ReadOnlyMemory<byte> commands, int replyCount, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<RespValue>(cancellationToken);
         var slot = new PendingReply(replyCount);
-        await EnqueueAsync(commands, slot, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await slot.Task.WaitAsync(_options.SyncTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new RedisTimeoutException($"No reply from Redis within {_options.SyncTimeout.TotalMilliseconds:0} ms.");
-        }
+        slot.CancelWith(cancellationToken);
+        var connection = Volatile.Read(ref _current);
+        if (connection is not null && connection.TryEnqueue(commands.Span, slot)) return slot.Task;
+        return ExecuteWhenConnectedAsync(commands, slot, cancellationToken);
     }
 
-    private async ValueTask EnqueueAsync(ReadOnlyMemory<byte> commands, PendingReply slot, CancellationToken cancellationToken)
+    /// <summary>The slow path: waits (up to the command timeout) for a connection, then queues the command.</summary>
+    private async Task<RespValue> ExecuteWhenConnectedAsync(ReadOnlyMemory<byte> commands, PendingReply slot, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -74,7 +79,8 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
             var connection = Volatile.Read(ref _current);
             if (connection is not null)
             {
-                if (connection.TryEnqueue(commands.Span, slot)) return;
+                slot.EnqueuedAt = Stopwatch.GetTimestamp();
+                if (connection.TryEnqueue(commands.Span, slot)) return await slot.Task.ConfigureAwait(false);
                 OnClosed(connection);
             }
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
@@ -93,6 +99,13 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
         }
     }
 
+    /// <summary>Times out commands on the shared connection that waited longer than the command timeout.</summary>
+    private void Sweep()
+    {
+        var timeout = _options.SyncTimeout;
+        Volatile.Read(ref _current)?.FailExpired(Stopwatch.GetTimestamp() - (long)(timeout.TotalSeconds * Stopwatch.Frequency), timeout);
+    }
+
     private RedisConnectionException NotConnected() =>
         new($"Not connected to Redis at {_options.Host}:{_options.Port}; no reconnect within {_options.SyncTimeout.TotalMilliseconds:0} ms.");
 
@@ -105,13 +118,19 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var connection = await LeaseBlockingAsync(cancellationToken).ConfigureAwait(false);
+        _leasedBlocking.TryAdd(connection, 0);
+        if (_disposed.IsCancellationRequested) connection.Abort(new RedisConnectionException("The Redis client was disposed."));
         var reusable = false;
         try
         {
             var slot = new PendingReply();
             if (!connection.TryEnqueue(command.Span, slot)) throw connection.Failure();
             var reply = slot.Task;
-            await Task.WhenAny(reply, Task.Delay(block + _options.SyncTimeout, cancellationToken)).ConfigureAwait(false);
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                await Task.WhenAny(reply, Task.Delay(block + _options.SyncTimeout, limit.Token)).ConfigureAwait(false);
+                limit.Cancel(); // drop the timer when the reply came first
+            }
             if (!reply.IsCompleted)
             {
                 if (!cancellationToken.IsCancellationRequested)
@@ -130,6 +149,7 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
         }
         finally
         {
+            _leasedBlocking.TryRemove(connection, out _);
             if (reusable) ReturnBlocking(connection);
             else await connection.DisposeAsync().ConfigureAwait(false);
         }
@@ -253,7 +273,10 @@ internal sealed class RedisMultiplexer : IAsyncDisposable
             _current = null;
             _connected.TrySetException(new ObjectDisposedException(nameof(RedisMultiplexer)));
         }
+        await _sweeper.DisposeAsync().ConfigureAwait(false);
         if (current is not null) await current.DisposeAsync().ConfigureAwait(false);
         while (_idleBlocking.TryDequeue(out var idle)) await idle.DisposeAsync().ConfigureAwait(false);
+        // Blocking reads in progress end now with a connection exception instead of running out their block time.
+        foreach (var leased in _leasedBlocking.Keys) leased.Abort(new RedisConnectionException("The Redis client was disposed."));
     }
 }

@@ -24,6 +24,7 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
     private Exception? _failure;
     private Task _writer = Task.CompletedTask;
     private Task _reader = Task.CompletedTask;
+    private PendingReply? _receiving; // the slot the reader is filling (already dequeued)
 
     private RedisPhysicalConnection(Stream stream, long maxReplySize)
     {
@@ -182,7 +183,11 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
                     while (!buffer.IsEmpty && buffer.Length >= needed)
                     {
                         if (RespParser.TryParse(ref buffer, _maxReplySize, out var value, out needed) != RespParseStatus.Complete) break;
-                        current ??= NextSlot() ?? throw new RedisProtocolException("Received a reply with no command waiting for it.");
+                        if (current is null)
+                        {
+                            current = NextSlot() ?? throw new RedisProtocolException("Received a reply with no command waiting for it.");
+                            Volatile.Write(ref _receiving, current);
+                        }
                         if (current.OnReply(value)) current = null;
                     }
                 }
@@ -196,9 +201,10 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
         catch (Exception ex)
         {
             var failure = ex as RedisConnectionException ?? new RedisConnectionException($"The Redis connection was lost: {ex.Message}", ex);
-            if (ex is RedisProtocolException) current?.TrySetException(ex);
+            // The command whose reply could not be parsed learns why; the others lose their connection.
+            if (ex is RedisProtocolException) (current ??= NextSlot())?.Fail(ex);
             Abort(failure);
-            current?.TrySetException(failure);
+            current?.Fail(failure);
         }
         finally
         {
@@ -209,6 +215,28 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
     private PendingReply? NextSlot()
     {
         lock (_gate) return _slots.TryDequeue(out var slot) ? slot : null;
+    }
+
+    /// <summary>
+    /// Fails with <see cref="RedisTimeoutException"/> every waiting slot queued before <paramref name="cutoff"/>
+    /// (a <see cref="System.Diagnostics.Stopwatch"/> timestamp). Slots stay queued so later replies still match.
+    /// </summary>
+    public void FailExpired(long cutoff, TimeSpan timeout)
+    {
+        List<PendingReply>? expired = null;
+        if (Volatile.Read(ref _receiving) is { Task.IsCompleted: false } receiving && receiving.EnqueuedAt < cutoff)
+            (expired ??= []).Add(receiving);
+        lock (_gate)
+        {
+            foreach (var slot in _slots)
+            {
+                if (slot.EnqueuedAt >= cutoff) break;
+                if (!slot.Task.IsCompleted) (expired ??= []).Add(slot);
+            }
+        }
+        if (expired is null) return;
+        foreach (var slot in expired)
+            slot.Fail(new RedisTimeoutException($"No reply from Redis within {timeout.TotalMilliseconds:0} ms."));
     }
 
     /// <summary>Ends the connection: every queued command fails with <paramref name="failure"/>.</summary>
@@ -223,7 +251,7 @@ internal sealed class RedisPhysicalConnection : IAsyncDisposable
             _slots.Clear();
             _pending.Clear();
         }
-        foreach (var slot in orphans) slot.TrySetException(failure);
+        foreach (var slot in orphans) slot.Fail(failure);
         _writeSignal.Release();
         try { _stream.Dispose(); } catch (Exception) { /* already broken */ }
         _closed.TrySetResult();

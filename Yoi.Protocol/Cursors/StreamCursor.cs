@@ -7,6 +7,9 @@ namespace Yoi.Protocol.Cursors;
 /// A Redis stream entry ID (<c>&lt;ms&gt;-&lt;seq&gt;</c>), the cursor of every Yoi stream.
 /// Parsing is strict: only two unsigned 64-bit decimal numbers joined by one '-', nothing else
 /// (no sign, no space, no '$', '>', '*', '+', '-' shorthands, no leading '+', no overflow).
+/// Only ASCII digits count: other Unicode digits (for example Arabic-Indic or full-width) are rejected.
+/// Leading zeros are accepted, as Redis accepts them, and normalized away: <c>007-01</c> parses as <c>7-1</c> and
+/// formats as <c>7-1</c>; the text, zeros included, may not exceed <see cref="MaxLength"/> characters.
 /// </summary>
 public readonly record struct StreamCursor(ulong Milliseconds, ulong Sequence) : IComparable<StreamCursor>
 {
@@ -84,17 +87,21 @@ public readonly record struct StreamCursor(ulong Milliseconds, ulong Sequence) :
         return true;
     }
 
-    public static bool TryParse(ReadOnlySpan<byte> utf8, out StreamCursor cursor)
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out StreamCursor cursor) => TryParse(utf8, out cursor, out _);
+
+    /// <summary>The UTF-8 form of <see cref="TryParse(ReadOnlySpan{char}, out StreamCursor, out string?)"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out StreamCursor cursor, [NotNullWhen(false)] out string? reason)
     {
         cursor = default;
-        if (utf8.IsEmpty || utf8.Length > MaxLength) return false;
+        if (utf8.IsEmpty) { reason = "cursor is empty"; return false; }
+        if (utf8.Length > MaxLength) { reason = $"cursor is longer than {MaxLength} characters"; return false; }
         Span<char> chars = stackalloc char[MaxLength];
         for (var i = 0; i < utf8.Length; i++)
         {
-            if (utf8[i] > 127) return false;
+            if (utf8[i] > 127) { reason = "cursor has a character that is not ASCII"; return false; }
             chars[i] = (char)utf8[i];
         }
-        return TryParse(chars[..utf8.Length], out cursor, out _);
+        return TryParse(chars[..utf8.Length], out cursor, out reason);
     }
 
     private static bool TryParsePart(ReadOnlySpan<char> part, string name, out ulong value, [NotNullWhen(false)] out string? reason)

@@ -22,6 +22,7 @@ public sealed record EventPage(IReadOnlyList<EventFrame> Events, StreamCursor? N
 
     private static EventPage ParseCore(ReadOnlySpan<byte> utf8)
     {
+        Utf8Text.EnsureValid(utf8, "event page");
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = Yoi.Protocol.Events.WorkerEventJson.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new ProtocolFormatException("An event page must be a JSON object.");
@@ -49,7 +50,7 @@ public sealed record EventPage(IReadOnlyList<EventFrame> Events, StreamCursor? N
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null) next = null;
                 else if (reader.TokenType == JsonTokenType.String
-                    && StreamCursor.TryParse(reader.GetString().AsSpan(), out var c, out _)) next = c;
+                    && StreamCursor.TryParse(Utf8Text.GetString(ref reader, "next_cursor").AsSpan(), out var c, out _)) next = c;
                 else throw new ProtocolFormatException("The 'next_cursor' must be a cursor string or null.");
             }
             else

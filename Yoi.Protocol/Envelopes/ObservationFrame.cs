@@ -47,6 +47,7 @@ public abstract record ObservationFrame
 
     private static ObservationFrame ParseCore(ReadOnlySpan<byte> utf8)
     {
+        Utf8Text.EnsureValid(utf8, "frame");
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = WorkerEventJson.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new ProtocolFormatException("A frame must be a JSON object.");
@@ -82,17 +83,8 @@ public abstract record ObservationFrame
                     WorkerEventJson.Deserialize(raw), raw);
             case FrameKinds.Snapshot:
                 if (snapshot is not { } snapshotRange) throw new ProtocolFormatException("A snapshot frame needs a 'snapshot'.");
-                WorkerSnapshot? parsed;
-                try
-                {
-                    parsed = JsonSerializer.Deserialize(utf8[snapshotRange], ProtocolJsonContext.Default.WorkerSnapshot);
-                }
-                catch (JsonException ex)
-                {
-                    throw new ProtocolFormatException($"The 'snapshot' is invalid: {ex.Message}", ex);
-                }
                 return new SnapshotFrame(RequireCursor(cursorText), Require(runtimeId, "runtime_id"), workerId,
-                    parsed ?? throw new ProtocolFormatException("The 'snapshot' is null."));
+                    WorkerSnapshot.Parse(utf8[snapshotRange]));
             case FrameKinds.Diagnostic:
                 return new DiagnosticFrame(Require(code, "code"), message ?? "");
             default:
@@ -107,7 +99,7 @@ public abstract record ObservationFrame
         if (nullable && reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.String)
             throw new ProtocolFormatException($"The '{name}' property must be a string.");
-        return reader.GetString();
+        return Utf8Text.GetString(ref reader, name);
     }
 
     private static Range ReadRaw(ref Utf8JsonReader reader)

@@ -91,6 +91,7 @@ public static class WorkerEventJson
     /// <summary>Reads one event message (the whole span); throws <see cref="ProtocolFormatException"/> when it is not one.</summary>
     public static WorkerEvent Deserialize(ReadOnlySpan<byte> utf8)
     {
+        Utf8Text.EnsureValid(utf8, "event");
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
@@ -134,7 +135,7 @@ public static class WorkerEventJson
             {
                 var isEvent = reader.ValueTextEquals(EventProperty.EncodedUtf8Bytes);
                 if (!reader.Read()) return null;
-                if (isEvent) return reader.TokenType == JsonTokenType.String ? KnownKind(ref reader) ?? reader.GetString() : null;
+                if (isEvent) return reader.TokenType == JsonTokenType.String ? KnownKind(ref reader) ?? Utf8Text.GetString(ref reader, "event") : null;
                 if (!reader.TrySkip()) return null;
             }
             return null;
@@ -167,7 +168,7 @@ public static class WorkerEventJson
                 if (reader.TokenType != JsonTokenType.String)
                     throw new ProtocolFormatException($"The 'event' property must be a string, not {Describe(reader.TokenType)}.");
                 variant = FindVariant(ref reader);
-                kind = variant?.Kind ?? reader.GetString()!;
+                kind = variant?.Kind ?? Utf8Text.GetString(ref reader, "event");
                 if (kind.Length == 0) throw new ProtocolFormatException("The 'event' property is empty.");
             }
             else if (reader.ValueTextEquals(DataProperty.EncodedUtf8Bytes))

@@ -371,4 +371,27 @@ public sealed class TranscriptFoldTests
         Assert.Equal(200 * 2, state.InFlight!.Parts.Count);
         Assert.Equal(199_800 * 5, Encoding.UTF8.GetByteCount(state.InFlight.Text));
     }
+
+    [Fact]
+    public void Snapshot_entries_read_with_the_discriminator_anywhere()
+    {
+        var snapshot = JsonSerializer.Deserialize(
+            """{"in_flight":[],"transcript":[{"text":"hi","role":"user"},{"run_id":"r","parts":[{"text":"a","done":true,"type":"text"}],"result":"finished","usage":null,"errors":[],"role":"assistant"}],"status":"idle"}""",
+            ProtocolJsonContext.Default.WorkerSnapshot)!;
+        Assert.Equal(new UserEntry("hi"), snapshot.Transcript[0]);
+        Assert.Equal("a", Assert.IsType<AssistantEntry>(snapshot.Transcript[1]).Text);
+    }
+
+    [Fact]
+    public void Snapshot_bytes_parse_back_and_bad_snapshots_are_format_errors()
+    {
+        var snapshot = TranscriptFold.Fold([.. ClockRun, new UserMessageEvent("日本語 \"q\""), new RunStartEvent("r9"), new TextDeltaEvent("é")]).ToSnapshot();
+        var bytes = snapshot.ToUtf8Bytes();
+        Assert.Contains("日本語 \\\"q\\\"", Encoding.UTF8.GetString(bytes));
+        Assert.Equal(Json(snapshot), Json(WorkerSnapshot.Parse(bytes)));
+        Assert.Throws<ProtocolFormatException>(() => WorkerSnapshot.Parse("""{"status":"idle","transcript":[{"text":"x"}],"in_flight":[]}"""u8));
+        Assert.Throws<ProtocolFormatException>(() => WorkerSnapshot.Parse("""{"status":"idle","transcript":[]}"""u8));
+        Assert.Throws<ProtocolFormatException>(() => WorkerSnapshot.Parse("null"u8));
+        Assert.Throws<ProtocolFormatException>(() => WorkerSnapshot.Parse([0xFF]));
+    }
 }

@@ -190,4 +190,38 @@ public sealed class WorkerEventJsonTests
         var unknown = new UnknownEvent("x", default);
         Assert.Equal("""{"event":"x"}""", WorkerEventJson.Serialize(unknown));
     }
+
+    [Fact]
+    public void Mutated_input_either_reads_or_throws_a_protocol_format_exception()
+    {
+        var random = new Random(7);
+        var seeds = Variants.Select(row => Encoding.UTF8.GetBytes((string)row.Data.Item1))
+            .Append("""{"event":"future","data":{"a":[1,"\u00e9",{"b":null}]}}"""u8.ToArray())
+            .ToArray();
+        byte[] alphabet = [.. "{}[]\":,\\ 0123456789-.eEtrufalsn"u8, 0x80, 0xC3, 0xFF, 0x00];
+        for (var i = 0; i < 20_000; i++)
+        {
+            var bytes = seeds[random.Next(seeds.Length)].ToList();
+            for (var m = random.Next(1, 4); m > 0; m--)
+            {
+                var at = random.Next(bytes.Count + 1);
+                switch (random.Next(3))
+                {
+                    case 0 when bytes.Count > 0 && at < bytes.Count: bytes.RemoveAt(at); break;
+                    case 1 when at < bytes.Count: bytes[at] = alphabet[random.Next(alphabet.Length)]; break;
+                    default: bytes.Insert(at, alphabet[random.Next(alphabet.Length)]); break;
+                }
+            }
+            var input = bytes.ToArray();
+            try
+            {
+                var read = WorkerEventJson.Deserialize(input);
+                Assert.Equal(read, WorkerEventJson.Deserialize(WorkerEventJson.SerializeToUtf8Bytes(read)));
+            }
+            catch (ProtocolFormatException)
+            {
+            }
+            WorkerEventJson.PeekKind(input);
+        }
+    }
 }

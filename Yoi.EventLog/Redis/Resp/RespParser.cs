@@ -8,7 +8,9 @@ namespace Yoi.EventLog.Redis.Resp;
 /// reports <see cref="RespParseStatus.NeedMoreData"/> and consumes nothing, with a lower bound of the bytes
 /// needed so the caller can skip re-parsing until that many arrived. Bounded: a bulk string, an aggregate or
 /// a line larger than the maximum reply size, deeper nesting than <see cref="MaxDepth"/>, or an unknown
-/// marker is a <see cref="RedisProtocolException"/>, never an unbounded allocation.
+/// marker is a <see cref="RedisProtocolException"/>, never an unbounded allocation. A reply is first scanned
+/// without allocating and only materialized once complete, so a large reply arriving in many chunks is not
+/// rebuilt on every chunk.
 /// </summary>
 internal static class RespParser
 {
@@ -21,22 +23,23 @@ internal static class RespParser
     /// <param name="bytesNeeded">On <see cref="RespParseStatus.NeedMoreData"/>, a lower bound of the total buffer length needed.</param>
     public static RespParseStatus TryParse(ref ReadOnlySequence<byte> buffer, long maxReplySize, out RespValue value, out long bytesNeeded)
     {
-        var reader = new SequenceReader<byte>(buffer);
-        var status = TryParseValue(ref reader, maxReplySize, 0, out value, out bytesNeeded);
-        if (status == RespParseStatus.Complete)
-        {
-            buffer = buffer.Slice(reader.Position);
-            bytesNeeded = 0;
-        }
-        else
+        var scanner = new SequenceReader<byte>(buffer);
+        if (TryParseValue(ref scanner, maxReplySize, 0, materialize: false, out value, out bytesNeeded) != RespParseStatus.Complete)
         {
             value = default;
             if (bytesNeeded > maxReplySize) throw TooLarge(bytesNeeded, maxReplySize);
+            return RespParseStatus.NeedMoreData;
         }
-        return status;
+        var reader = new SequenceReader<byte>(buffer.Slice(0, scanner.Position));
+        TryParseValue(ref reader, maxReplySize, 0, materialize: true, out value, out _);
+        buffer = buffer.Slice(scanner.Position);
+        bytesNeeded = 0;
+        return RespParseStatus.Complete;
     }
 
-    private static RespParseStatus TryParseValue(ref SequenceReader<byte> reader, long max, int depth, out RespValue value, out long needed)
+    /// <param name="materialize">False to only check that a whole reply is present (no allocation).</param>
+    private static RespParseStatus TryParseValue(ref SequenceReader<byte> reader, long max, int depth, bool materialize,
+        out RespValue value, out long needed)
     {
         value = default;
         if (reader.Consumed > max) throw TooLarge(reader.Consumed, max);
@@ -46,25 +49,26 @@ internal static class RespParser
         switch ((RespType)marker)
         {
             case RespType.SimpleString:
-                value = RespValue.Simple(line.ToArray());
+                if (materialize) value = RespValue.Simple(line.ToArray());
                 return RespParseStatus.Complete;
             case RespType.Error:
-                value = RespValue.Error(line.ToArray());
+                if (materialize) value = RespValue.Error(line.ToArray());
                 return RespParseStatus.Complete;
             case RespType.Integer:
                 value = RespValue.FromInteger(ParseInteger(line));
                 return RespParseStatus.Complete;
             case RespType.BulkString:
-                return TryParseBulk(ref reader, ParseInteger(line), max, out value, out needed);
+                return TryParseBulk(ref reader, ParseInteger(line), max, materialize, out value, out needed);
             case RespType.Array:
                 if (depth >= MaxDepth) throw new RedisProtocolException($"Reply nests deeper than {MaxDepth} levels.");
-                return TryParseArray(ref reader, ParseInteger(line), max, depth, out value, out needed);
+                return TryParseArray(ref reader, ParseInteger(line), max, depth, materialize, out value, out needed);
             default:
                 throw new RedisProtocolException($"Unknown RESP type marker 0x{marker:X2}.");
         }
     }
 
-    private static RespParseStatus TryParseBulk(ref SequenceReader<byte> reader, long length, long max, out RespValue value, out long needed)
+    private static RespParseStatus TryParseBulk(ref SequenceReader<byte> reader, long length, long max, bool materialize,
+        out RespValue value, out long needed)
     {
         value = default;
         needed = 0;
@@ -76,15 +80,19 @@ internal static class RespParser
             needed = reader.Consumed + length + 2;
             return RespParseStatus.NeedMoreData;
         }
-        var bytes = new byte[length];
-        reader.TryCopyTo(bytes);
+        if (materialize)
+        {
+            var bytes = new byte[length];
+            reader.TryCopyTo(bytes);
+            value = RespValue.Bulk(bytes);
+        }
         reader.Advance(length);
         if (!reader.IsNext("\r\n"u8, advancePast: true)) throw new RedisProtocolException("Bulk string is not terminated by CRLF.");
-        value = RespValue.Bulk(bytes);
         return RespParseStatus.Complete;
     }
 
-    private static RespParseStatus TryParseArray(ref SequenceReader<byte> reader, long count, long max, int depth, out RespValue value, out long needed)
+    private static RespParseStatus TryParseArray(ref SequenceReader<byte> reader, long count, long max, int depth, bool materialize,
+        out RespValue value, out long needed)
     {
         value = default;
         needed = 0;
@@ -97,14 +105,15 @@ internal static class RespParser
             needed = reader.Consumed + count * MinFrameSize;
             return RespParseStatus.NeedMoreData;
         }
-        var items = new RespValue[count];
-        for (var i = 0; i < items.Length; i++)
+        var items = materialize ? new RespValue[count] : null;
+        for (var i = 0; i < count; i++)
         {
-            var status = TryParseValue(ref reader, max, depth + 1, out items[i], out needed);
+            var status = TryParseValue(ref reader, max, depth + 1, materialize, out var item, out needed);
             if (status != RespParseStatus.Complete) return status;
+            if (items is not null) items[i] = item;
         }
         if (reader.Consumed > max) throw TooLarge(reader.Consumed, max);
-        value = RespValue.Array(items);
+        if (items is not null) value = RespValue.Array(items);
         return RespParseStatus.Complete;
     }
 

@@ -179,4 +179,17 @@ public sealed class RedisClientTests(RedisServerFixture redis)
         var result = await Client.StreamReadAsync([new(_prefix + "none", StreamCursor.Zero)], 10, TimeSpan.FromMilliseconds(50), Ct);
         Assert.Empty(result);
     }
+
+    [Fact]
+    public async Task Multi_megabyte_range_reply_arriving_in_many_socket_reads_parses_whole()
+    {
+        var key = _prefix + "big";
+        var value = new byte[4096];
+        Random.Shared.NextBytes(value);
+        var entries = Enumerable.Range(0, 1000).Select(_ => (IReadOnlyList<StreamField>)[new StreamField("payload", value)]).ToArray();
+        var ids = await Client.StreamAddBatchAsync(key, entries, cancellationToken: Ct);
+        var read = await Client.StreamRangeAsync(key, StreamRangeBound.Min, StreamRangeBound.Max, cancellationToken: Ct);
+        Assert.Equal(ids, read.Select(e => e.Id));
+        Assert.All(read, e => Assert.Equal(value, e.Get("payload")!.Value.ToArray()));
+    }
 }

@@ -110,8 +110,8 @@ public sealed class RedisMultiplexerTests(RedisServerFixture redis)
         await using var multiplexer = await RedisMultiplexer.ConnectAsync(Options(redis.Server.Port, syncTimeoutMs: 200), Ct);
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAsync<RedisTimeoutException>(() =>
-            multiplexer.ExecuteAsync(Command("BLPOP", _prefix + "never", "2"), 1, Ct).WaitAsync(NeverHang, Ct));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
+            multiplexer.ExecuteAsync(Command("BLPOP", _prefix + "never", "5"), 1, Ct).WaitAsync(NeverHang, Ct));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"took {watch.Elapsed}"); // BLPOP would answer after 5 s
     }
 
     [Fact]
@@ -150,13 +150,15 @@ public sealed class RedisMultiplexerTests(RedisServerFixture redis)
     {
         await using var client = await RedisClient.ConnectAsync(redis.ConnectionString, Ct);
         var key = _prefix + "tail";
+        // Warm the pool so the read below is on the server (not still connecting) when it is cancelled.
+        Assert.Empty(await client.StreamReadAsync([new(key, StreamCursor.Zero)], 10, TimeSpan.FromMilliseconds(10), Ct));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var read = client.StreamReadAsync([new(key, StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), cts.Token);
         await Task.Delay(200, Ct);
         var watch = Stopwatch.StartNew();
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(NeverHang, Ct));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}"); // the block was 30 s
         Assert.Equal(1, client.Multiplexer.IdleBlockingCount);
 
         // The dedicated connection was unblocked, not dropped: the next blocking read reuses it.
@@ -177,5 +179,17 @@ public sealed class RedisMultiplexerTests(RedisServerFixture redis)
         Assert.Equal(2, items[1].Integer);
         Assert.True(items[2].IsError);
         Assert.Equal("2", items[3].AsString());
+    }
+
+    [Fact]
+    public async Task Disposing_the_client_ends_a_blocking_read_in_progress()
+    {
+        var client = await RedisClient.ConnectAsync(redis.ConnectionString, Ct);
+        var read = client.StreamReadAsync([new(_prefix + "none", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct);
+        await Task.Delay(200, Ct);
+        var watch = Stopwatch.StartNew();
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<RedisConnectionException>(() => read.WaitAsync(NeverHang, Ct));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 }

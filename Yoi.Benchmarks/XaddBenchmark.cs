@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Yoi.EventLog.Redis;
+
+namespace Yoi.Benchmarks;
+
+/// <summary>
+/// XADD throughput: redis-benchmark (-P 16, its default 50 connections) against the project's client doing
+/// 16-deep pipelined XADD batches from many concurrent callers over its one multiplexed connection.
+/// </summary>
+internal static partial class XaddBenchmark
+{
+    private const int MinRounds = 5;
+    private static readonly StreamField[] Entry = [new("f", "v"u8.ToArray())];
+
+    public static async Task<int> SmokeAsync(BenchmarkOptions options)
+    {
+        await using var server = options.Redis is null ? await RedisServerProcess.StartAsync() : null;
+        var endpoint = options.Redis ?? $"127.0.0.1:{server!.Port}";
+        await using var client = await RedisClient.ConnectAsync(endpoint);
+        var key = $"bench:smoke:{Guid.NewGuid():N}";
+        var watch = Stopwatch.StartNew();
+        var done = await RunClientAsync(client, key, 2_000, clients: 4, pipeline: 16);
+        watch.Stop();
+        var info = await client.StreamInfoAsync(key) ?? throw new InvalidOperationException("smoke stream missing");
+        await client.DeleteAsync(key);
+        if (info.Length != done) throw new InvalidOperationException($"expected {done} entries, found {info.Length}");
+        Console.WriteLine($"smoke ok: {done} pipelined XADD in {watch.Elapsed.TotalMilliseconds:0} ms ({done / watch.Elapsed.TotalSeconds:0} ops/s)");
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(BenchmarkOptions options)
+    {
+        await using var server = options.Redis is null ? await RedisServerProcess.StartAsync() : null;
+        var endpoint = options.Redis ?? $"127.0.0.1:{server!.Port}";
+        var (host, port) = (RedisConnectionOptions.Parse(endpoint).Host, RedisConnectionOptions.Parse(endpoint).Port);
+
+        // Best of the same minimum number of rounds as the client, so neither side is judged on a cold run.
+        var redisBenchmark = 0.0;
+        for (var round = 0; round < MinRounds; round++)
+            redisBenchmark = Math.Max(redisBenchmark, await RunRedisBenchmarkAsync(host, port, options.Count, options.Pipeline));
+
+        await using var client = await RedisClient.ConnectAsync(endpoint);
+        var key = $"bench:yoi:{Guid.NewGuid():N}";
+        await RunClientAsync(client, key, options.Count, options.Clients, options.Pipeline); // warm-up: JIT tiering, pools
+        var best = 0.0;
+        var rounds = 0;
+        double allocatedPerOp = 0;
+        var until = Stopwatch.StartNew();
+        do
+        {
+            await client.DeleteAsync(key);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var watch = Stopwatch.StartNew();
+            var done = await RunClientAsync(client, key, options.Count, options.Clients, options.Pipeline);
+            watch.Stop();
+            allocatedPerOp = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)done;
+            best = Math.Max(best, done / watch.Elapsed.TotalSeconds);
+            rounds++;
+        } while (rounds < MinRounds || until.Elapsed < TimeSpan.FromSeconds(options.Seconds));
+        await client.DeleteAsync(key);
+        await client.DeleteAsync("bench:rb");
+
+        var ratio = best / redisBenchmark;
+        Console.WriteLine();
+        Console.WriteLine($"XADD, {options.Count} ops, pipeline {options.Pipeline}, redis {endpoint}");
+        var rows = new (string Runner, string Value)[]
+        {
+            ($"redis-benchmark -P {options.Pipeline} (50 connections)", redisBenchmark.ToString("0", CultureInfo.InvariantCulture)),
+            ($"Yoi RedisClient ({options.Clients} callers x {options.Pipeline}, 1 connection)", best.ToString("0", CultureInfo.InvariantCulture)),
+            ("ratio Yoi / redis-benchmark", ratio.ToString("0.00", CultureInfo.InvariantCulture)),
+        };
+        var width = rows.Max(r => r.Runner.Length);
+        Console.WriteLine($"| {"runner".PadRight(width)} |      ops/s |");
+        Console.WriteLine($"|{new string('-', width + 2)}|-----------:|");
+        foreach (var (runner, value) in rows) Console.WriteLine($"| {runner.PadRight(width)} | {value,10} |");
+        Console.WriteLine($"(best of {MinRounds} redis-benchmark runs and {rounds} client rounds; client allocations ~{allocatedPerOp:0} B per XADD)");
+
+        var artifacts = Path.Combine(FindRepositoryRoot(), "artifacts");
+        Directory.CreateDirectory(artifacts);
+        var json = JsonSerializer.Serialize(new
+        {
+            command = "XADD",
+            count = options.Count,
+            pipeline = options.Pipeline,
+            redisBenchmarkOpsPerSecond = Math.Round(redisBenchmark),
+            yoiClientOpsPerSecond = Math.Round(best),
+            ratio = Math.Round(ratio, 3),
+            yoiConcurrentCallers = options.Clients,
+            yoiConnections = 1,
+            yoiAllocatedBytesPerOp = Math.Round(allocatedPerOp),
+            rounds,
+            timestamp = DateTimeOffset.UtcNow,
+        }, new JsonSerializerOptions { WriteIndented = true });
+        var path = Path.Combine(artifacts, "bench-xadd.json");
+        await File.WriteAllTextAsync(path, json);
+        Console.WriteLine($"wrote {path}");
+        return 0;
+    }
+
+    /// <summary><paramref name="clients"/> concurrent callers, each sending batches of <paramref name="pipeline"/> XADDs.</summary>
+    private static async Task<long> RunClientAsync(RedisClient client, string key, int count, int clients, int pipeline)
+    {
+        var batch = Enumerable.Repeat<IReadOnlyList<StreamField>>(Entry, pipeline).ToArray();
+        var remaining = (long)count;
+        long done = 0;
+        var callers = Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (Interlocked.Add(ref remaining, -pipeline) > -pipeline)
+            {
+                var ids = await client.StreamAddBatchAsync(key, batch).ConfigureAwait(false);
+                Interlocked.Add(ref done, ids.Length);
+            }
+        });
+        await Task.WhenAll(callers);
+        return done;
+    }
+
+    private static async Task<double> RunRedisBenchmarkAsync(string host, int port, int count, int pipeline)
+    {
+        var info = new ProcessStartInfo("redis-benchmark")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-P", pipeline.ToString(CultureInfo.InvariantCulture),
+                     "-n", count.ToString(CultureInfo.InvariantCulture), "-q", "XADD", "bench:rb", "*", "f", "v" })
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("redis-benchmark did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var output = await stdout + await stderr;
+        var matches = RequestsPerSecond().Matches(output);
+        if (process.ExitCode != 0 || matches.Count == 0)
+            throw new InvalidOperationException($"redis-benchmark failed (exit {process.ExitCode}): {output}");
+        return double.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) requests per second")]
+    private static partial Regex RequestsPerSecond();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Yoi.Aspire.sln"))) return dir.FullName;
+        return Environment.CurrentDirectory;
+    }
+}

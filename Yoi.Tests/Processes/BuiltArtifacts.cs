@@ -1,0 +1,27 @@
+namespace Yoi.Tests.Processes;
+
+/// <summary>Where the solution's built service binaries are, for tests that start real processes.</summary>
+public static class BuiltArtifacts
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Yoi.Aspire.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Yoi.Aspire.sln not found above the test assembly.");
+    });
+
+    /// <summary>The configuration the tests were built with (Release or Debug), read from the test assembly's path.</summary>
+    public static string Configuration =>
+        AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).Contains("Debug") ? "Debug" : "Release";
+
+    public static string RepositoryRoot => Root.Value;
+
+    public static string Assembly(string project)
+    {
+        var path = Path.Combine(Root.Value, project, "bin", Configuration, "net10.0", project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}.", path);
+    }
+
+    public static string DotnetHost =>
+        Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+}

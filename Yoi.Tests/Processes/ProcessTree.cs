@@ -1,0 +1,54 @@
+namespace Yoi.Tests.Processes;
+
+/// <summary>Reads the process tree from /proc (Linux), to prove that no child outlives its parent.</summary>
+public static class ProcessTree
+{
+    public static IReadOnlyList<int> Descendants(int pid)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            var parent = ParentOf(child);
+            if (parent is null) continue;
+            if (!children.TryGetValue(parent.Value, out var list)) children[parent.Value] = list = [];
+            list.Add(child);
+        }
+        var result = new List<int>();
+        var pending = new Stack<int>([pid]);
+        while (pending.Count > 0)
+        {
+            var next = pending.Pop();
+            if (!children.TryGetValue(next, out var list)) continue;
+            foreach (var c in list) { result.Add(c); pending.Push(c); }
+        }
+        return result;
+    }
+
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // A zombie ('Z') has exited; only its parent's wait is pending.
+            var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state != "Z" && state != "X";
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+}

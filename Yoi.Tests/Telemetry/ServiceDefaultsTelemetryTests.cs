@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Yoi.Tests.Processes;
+
+namespace Yoi.Tests.Telemetry;
+
+public sealed class ServiceDefaultsTelemetryTests
+{
+    [Fact]
+    public async Task A_service_exports_its_server_spans_over_otlp_with_service_name_and_instance_id()
+    {
+        await using var receiver = await OtlpTraceReceiver.StartAsync();
+        var port = FreeTcpPort();
+        var info = new ProcessStartInfo(BuiltArtifacts.DotnetHost)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(BuiltArtifacts.Assembly("Yoi.RuntimeService"));
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["Runtime__Id"] = "rt-otel";
+        info.Environment["Runtime__Token"] = "test-token-0123456789abcdef";
+        info.Environment["OTEL_SERVICE_NAME"] = "yoi-runtime";
+        info.Environment["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=rt-otel";
+        info.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint;
+        info.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        info.Environment["OTEL_BSP_SCHEDULE_DELAY"] = "200";
+        using var process = Process.Start(info)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetAsync($"http://127.0.0.1:{port}/alive", TestContext.Current.CancellationToken)).IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline) { }
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            var span = await receiver.WaitForSpanAsync(
+                s => s.Scope == "Microsoft.AspNetCore" && s.Attributes.GetValueOrDefault("url.path") == "/alive",
+                TimeSpan.FromSeconds(20), "for GET /alive");
+            Assert.Equal("yoi-runtime", span.ServiceName);
+            Assert.Equal("rt-otel", span.ServiceInstanceId);
+            Assert.Equal(2, span.Kind); // SPAN_KIND_SERVER
+            Assert.Equal(32, span.TraceId.Length);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
