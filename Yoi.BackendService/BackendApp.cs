@@ -128,12 +128,18 @@ public static class BackendApp
             }
             else
             {
-                var factory = services.GetService<EmbeddedRuntimeFactory>()
-                    ?? throw new InvalidOperationException(
-                        $"Invalid configuration: Backend:Runtimes:{i}:Source 'embedded' needs an embedded runtime, which this build does not provide.");
-                var store = services.GetRequiredService<ISnapshotStore>();
-                var workerRuntime = factory(id, log, store, services.GetRequiredService<ILoggerFactory>());
-                source = new EmbeddedRuntimeSource(workerRuntime, keys, services.GetRequiredService<WorkerSnapshotReader>());
+                var factory = services.GetService<EmbeddedRuntimeFactory>();
+                if (factory is null)
+                {
+                    services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackendApp))
+                        .LogWarning("Backend:Runtimes:{Index}:Source is 'embedded' but this build hosts no runtime; '{RuntimeId}' answers 501", i, id);
+                    source = new UnavailableRuntimeSource(id);
+                }
+                else
+                {
+                    var workerRuntime = factory(id, log, services.GetRequiredService<ISnapshotStore>(), services.GetRequiredService<ILoggerFactory>());
+                    source = new EmbeddedRuntimeSource(workerRuntime, keys, services.GetRequiredService<WorkerSnapshotReader>());
+                }
             }
             entries.Add(new RuntimeEntry(id, source, keys));
         }
