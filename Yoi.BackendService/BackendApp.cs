@@ -91,6 +91,7 @@ public static class BackendApp
                     http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
                     http.Timeout = Timeout.InfiniteTimeSpan;
                 })
+                .RemoveAllLoggers() // its default logs name the runtime URL
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
                 {
                     ConnectTimeout = TimeSpan.FromSeconds(runtime.TimeoutSeconds),
