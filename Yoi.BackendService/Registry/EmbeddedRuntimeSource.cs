@@ -11,8 +11,10 @@ namespace Yoi.BackendService.Registry;
 /// A runtime hosted in the Backend process (the single-process topology): commands call <see cref="IWorkerRuntime"/>
 /// directly, its events go to the process's event log, and the transcript is the same snapshot fold.
 /// </summary>
-public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys keys, WorkerSnapshotReader snapshots) : IRuntimeSource
+public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys keys, WorkerSnapshotReader snapshots) : IRuntimeSource, IAsyncDisposable
 {
+    public ValueTask DisposeAsync() => runtime is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+
     public string RuntimeId => runtime.RuntimeId;
     public string Kind => RuntimeSourceKinds.Embedded;
 

@@ -12,7 +12,7 @@ public sealed record RuntimeEntry(string Id, IRuntimeSource Source, StreamKeys K
 /// The runtimes of <c>Backend:Runtimes</c>, by id. Availability is a cached probe of the runtime's info, so listing
 /// runtimes does not call every runtime on every request. Nothing here that reaches a client names a URL or key.
 /// </summary>
-public sealed class RuntimeRegistry(IReadOnlyList<RuntimeEntry> runtimes, IEventLog log, TimeProvider time)
+public sealed class RuntimeRegistry(IReadOnlyList<RuntimeEntry> runtimes, IEventLog log, TimeProvider time) : IAsyncDisposable
 {
     private static readonly TimeSpan ProbeTtl = TimeSpan.FromSeconds(2);
     private readonly Dictionary<string, RuntimeEntry> _byId = runtimes.ToDictionary(r => r.Id, StringComparer.Ordinal);
@@ -59,6 +59,15 @@ public sealed class RuntimeRegistry(IReadOnlyList<RuntimeEntry> runtimes, IEvent
         catch (RuntimeSourceException)
         {
             return await log.GetMetadataAsync(entry.Keys.WorkerEvents(workerId), cancellationToken) is not null;
+        }
+    }
+
+    /// <summary>Stops embedded runtimes (their runs in flight end as interrupted, queued events are flushed).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runtime in Runtimes)
+        {
+            if (runtime.Source is IAsyncDisposable disposable) await disposable.DisposeAsync();
         }
     }
 }
