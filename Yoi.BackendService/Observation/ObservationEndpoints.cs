@@ -10,7 +10,7 @@ using Yoi.Runtime.State;
 namespace Yoi.BackendService.Observation;
 
 /// <summary>The two observation WebSocket routes of SPEC 5.3 and the connection checks before a session starts.</summary>
-public static class ObservationEndpoints
+public static partial class ObservationEndpoints
 {
     public static IEndpointRouteBuilder MapObservationEndpoints(this IEndpointRouteBuilder app)
     {
@@ -42,15 +42,31 @@ public static class ObservationEndpoints
             var session = new ObservationSession(socket, services.GetRequiredService<IEventLog>(),
                 services.GetRequiredService<WorkerSnapshotReader>(), services.GetRequiredService<StreamTailReader>(),
                 options, lifetime.ApplicationStopping, context.RequestAborted);
-            var (target, rejection) = await ValidateAsync(context, rid, wid);
+            ObservationTarget? target;
+            Rejection? rejection;
+            try
+            {
+                (target, rejection) = await ValidateAsync(context, rid, wid);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObservationEndpoints)), ex);
+                (target, rejection) = (null, new Rejection("internal", "The backend could not check the request; retry.",
+                    ObservationCloseCodes.InternalError));
+            }
             if (rejection is { } r) await session.RejectAsync(r.Code, r.Message, r.CloseCode);
             else await session.RunAsync(target!);
+            if (session.Failure is { } failure)
+                LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObservationEndpoints)), failure);
         }
         finally
         {
             BackendTelemetry.WebSocketConnections.Add(-1);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An observation connection failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 
     private readonly record struct Rejection(string Code, string Message, int CloseCode);
 

@@ -12,6 +12,7 @@ namespace Yoi.BackendService.Observation;
 public static class ObservationCloseCodes
 {
     public const int GoingAway = 1001;
+    public const int InternalError = 1011;
     public const int MessageTooBig = 1009;
     public const int BadRequest = 4400;
     public const int Forbidden = 4403;
@@ -43,6 +44,9 @@ internal sealed class ObservationSession(
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _clientGone = new();
     private StreamCursor _lastSent;
+
+    /// <summary>What ended the session abnormally (the event log failed); the client got close 1011.</summary>
+    public Exception? Failure { get; private set; }
     private bool _closeSent;
 
     /// <summary>Sends a diagnostic and closes (a rejected connection).</summary>
@@ -81,6 +85,10 @@ internal sealed class ObservationSession(
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested) { }
         catch (WebSocketException) { }
+        catch (Exception ex)
+        {
+            Failure = ex;
+        }
         finally
         {
             subscriber.Complete();
@@ -89,6 +97,7 @@ internal sealed class ObservationSession(
         try
         {
             if (stopping.IsCancellationRequested) await CloseAsync(ObservationCloseCodes.GoingAway, "server shutting down");
+            else if (Failure is not null) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
             else if (_clientGone.IsCancellationRequested) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
             await DrainUntilClosedAsync(receive);
         }
