@@ -22,7 +22,7 @@ public delegate IWorkerRuntime EmbeddedRuntimeFactory(string runtimeId, IEventLo
 /// <summary>
 /// The Backend application: <c>Program.cs</c> runs it, tests build it in process with configuration overrides.
 /// </summary>
-public static class BackendApp
+public static partial class BackendApp
 {
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
@@ -132,8 +132,7 @@ public static class BackendApp
                 var factory = services.GetService<EmbeddedRuntimeFactory>();
                 if (factory is null)
                 {
-                    services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackendApp))
-                        .LogWarning("Backend:Runtimes:{Index}:Source is 'embedded' but this build hosts no runtime; '{RuntimeId}' answers 501", i, id);
+                    LogNoEmbeddedRuntime(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackendApp)), i, id);
                     source = new UnavailableRuntimeSource(id);
                 }
                 else
@@ -146,6 +145,10 @@ public static class BackendApp
         }
         return entries;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Backend:Runtimes:{Index}:Source is 'embedded' but this build hosts no runtime; '{RuntimeId}' answers 501")]
+    private static partial void LogNoEmbeddedRuntime(ILogger logger, int index, string runtimeId);
 
     private sealed class RedisHealthCheck(RedisClient client) : IHealthCheck
     {
