@@ -1,7 +1,15 @@
-using Yoi.ServiceDefaults;
+using Yoi.Runtime;
+using Yoi.RuntimeService;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults("runtime");
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.Run();
+WebApplication app;
+try
+{
+    app = RuntimeServiceApp.Build(args);
+}
+catch (RuntimeConfigurationException ex)
+{
+    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
+    return 1;
+}
+await app.RunAsync();
+return 0;

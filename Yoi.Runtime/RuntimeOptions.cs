@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Configuration;
+using Yoi.Protocol.Api;
+using Yoi.Runtime.Streams;
+
+namespace Yoi.Runtime;
+
+/// <summary>
+/// The <c>Runtime</c> configuration section. Bound and validated at start (<see cref="Load"/>): a missing or invalid
+/// setting stops the service with a message naming it. <see cref="Token"/> is a secret: it is never logged and
+/// <see cref="ToString"/> leaves it out.
+/// </summary>
+public sealed class RuntimeOptions
+{
+    public const string SectionName = "Runtime";
+
+    /// <summary><c>Runtime:Id</c> (required): the runtime id, <c>[A-Za-z0-9_-]{1,64}</c>.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary><c>Runtime:Token</c> (required for the REST service, at least 16 characters): the bearer token.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary><c>Runtime:KeyPrefix</c>: prefix of every Redis key of this runtime.</summary>
+    public string KeyPrefix { get; set; } = StreamKeys.DefaultPrefix;
+
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary><c>Runtime:DefaultProvider</c>: <c>scripted</c> or <c>openai</c>.</summary>
+    public string DefaultProvider { get; set; } = Providers.ProviderNames.Scripted;
+
+    public ScriptedOptions Scripted { get; set; } = new();
+
+    public OpenAiOptions OpenAI { get; set; } = new();
+
+    /// <summary><c>Runtime:EventLogOutageLimitSeconds</c>: how long a worker's events may fail to be stored before its run fails.</summary>
+    public double EventLogOutageLimitSeconds { get; set; } = 30;
+
+    /// <summary><c>Runtime:MaxInputChars</c>: longest accepted input text.</summary>
+    public int MaxInputChars { get; set; } = 32768;
+
+    public TimeSpan EventLogOutageLimit => TimeSpan.FromSeconds(EventLogOutageLimitSeconds);
+
+    public const int MinTokenLength = 16;
+
+    /// <summary>Binds <c>Runtime</c> from configuration and validates it; throws <see cref="RuntimeConfigurationException"/>.</summary>
+    public static RuntimeOptions Load(IConfiguration configuration, bool requireToken = true)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new RuntimeOptions();
+        try
+        {
+            configuration.GetSection(SectionName).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RuntimeConfigurationException($"Invalid 'Runtime' configuration: {ex.Message}", ex);
+        }
+        var errors = options.Validate(requireToken);
+        if (errors.Count > 0) throw new RuntimeConfigurationException(string.Join(Environment.NewLine, errors));
+        return options;
+    }
+
+    /// <summary>Every problem, each naming its setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(bool requireToken = true)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(Id)) errors.Add("Runtime:Id is required (a runtime id such as 'rt-1').");
+        else if (!ResourceId.IsValid(Id)) errors.Add("Runtime:Id must match [A-Za-z0-9_-]{1,64}.");
+        if (requireToken)
+        {
+            if (string.IsNullOrEmpty(Token)) errors.Add("Runtime:Token is required (the bearer token of the REST API).");
+            else if (Token.Length < MinTokenLength) errors.Add($"Runtime:Token must be at least {MinTokenLength} characters long.");
+        }
+        if (KeyPrefix is null || KeyPrefix.Length > 64 || KeyPrefix.Any(char.IsWhiteSpace))
+            errors.Add("Runtime:KeyPrefix must be at most 64 characters without whitespace.");
+        if (Retention.MaxLength < 1) errors.Add("Runtime:Retention:MaxLength must be at least 1.");
+        if (Retention.MaxAgeSeconds is <= 0) errors.Add("Runtime:Retention:MaxAgeSeconds must be positive when set.");
+        if (!Providers.ProviderNames.IsKnown(DefaultProvider))
+            errors.Add($"Runtime:DefaultProvider must be '{Providers.ProviderNames.Scripted}' or '{Providers.ProviderNames.OpenAi}'.");
+        if (Scripted.DeltaDelayMs is < 0 or > 60_000) errors.Add("Runtime:Scripted:DeltaDelayMs must be between 0 and 60000.");
+        if (Scripted.LongDeltas is < 0 or > Providers.ScriptedProvider.MaxLongDeltas)
+            errors.Add($"Runtime:Scripted:LongDeltas must be between 0 and {Providers.ScriptedProvider.MaxLongDeltas}.");
+        if (OpenAI.BaseUrl is { Length: > 0 } url
+            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            errors.Add("Runtime:OpenAI:BaseUrl must be an absolute http(s) URL.");
+        if (OpenAI.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:OpenAI:TimeoutSeconds must be between 1 and 3600.");
+        if (DefaultProvider == Providers.ProviderNames.OpenAi && !OpenAI.IsConfigured)
+            errors.Add("Runtime:OpenAI:BaseUrl and Runtime:OpenAI:Model are required when Runtime:DefaultProvider is 'openai'.");
+        if (EventLogOutageLimitSeconds is <= 0 or > 86_400) errors.Add("Runtime:EventLogOutageLimitSeconds must be between 0 and 86400 (exclusive of 0).");
+        if (MaxInputChars is < 1 or > 1_000_000) errors.Add("Runtime:MaxInputChars must be between 1 and 1000000.");
+        return errors;
+    }
+
+    public StreamRetentionSettings ToRetention() => new(Retention.MaxLength,
+        Retention.MaxAgeSeconds is { } age ? TimeSpan.FromSeconds(age) : null);
+
+    public override string ToString() => $"Runtime {{ Id = {Id}, KeyPrefix = {KeyPrefix}, DefaultProvider = {DefaultProvider} }}";
+}
+
+/// <summary>Retention as the appender applies it.</summary>
+public readonly record struct StreamRetentionSettings(long MaxLength, TimeSpan? MaxAge);
+
+public sealed class RetentionOptions
+{
+    /// <summary><c>Runtime:Retention:MaxLength</c>: approximate entries kept per stream (<c>MAXLEN ~</c>).</summary>
+    public long MaxLength { get; set; } = 10_000;
+
+    /// <summary><c>Runtime:Retention:MaxAgeSeconds</c>: optional age bound (<c>MINID</c>).</summary>
+    public double? MaxAgeSeconds { get; set; }
+}
+
+public sealed class ScriptedOptions
+{
+    /// <summary><c>Runtime:Scripted:DeltaDelayMs</c>: pause between two deltas.</summary>
+    public int DeltaDelayMs { get; set; } = 20;
+
+    /// <summary><c>Runtime:Scripted:LongDeltas</c>: when positive, every reply streams at least this many text deltas.</summary>
+    public int LongDeltas { get; set; }
+}
+
+public sealed class OpenAiOptions
+{
+    /// <summary><c>Runtime:OpenAI:BaseUrl</c>, e.g. <c>https://api.openai.com/v1</c>; requests go to <c>{BaseUrl}/chat/completions</c>.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary><c>Runtime:OpenAI:ApiKey</c>: sent as a bearer token; never logged or put in an error message.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary><c>Runtime:OpenAI:Model</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary><c>Runtime:OpenAI:TimeoutSeconds</c>: longest wait for the response headers and between two stream chunks.</summary>
+    public double TimeoutSeconds { get; set; } = 60;
+
+    public bool IsConfigured => !string.IsNullOrEmpty(BaseUrl) && !string.IsNullOrEmpty(Model);
+}
+
+/// <summary>A missing or invalid setting; the message names it.</summary>
+public sealed class RuntimeConfigurationException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Events;
+using Yoi.Runtime.Workers;
+using Yoi.RuntimeService.Http;
+
+namespace Yoi.RuntimeService.Workers;
+
+/// <summary>
+/// <c>/v1/workers</c>. Errors are thrown as <see cref="WorkerCommandException"/> and written as problems by
+/// <see cref="ProblemMiddleware"/>; ids are validated by the runtime before they reach a key.
+/// </summary>
+public static class WorkerEndpoints
+{
+    public const int DefaultEventLimit = 100;
+    public const int MaxEventLimit = 1000;
+
+    public static IEndpointRouteBuilder MapWorkerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var workers = app.MapGroup("/v1/workers").WithTags("Workers");
+        workers.MapGet("/", ListWorkers).WithName("ListWorkers").WithSummary("Every worker of this runtime.");
+        workers.MapPost("/", CreateWorker).WithName("CreateWorker").WithSummary("Creates a worker (201 + Location).");
+        workers.MapGet("/{id}", GetWorker).WithName("GetWorker").WithSummary("One worker.");
+        workers.MapPost("/{id}/input", SendInput).WithName("SendInput").WithSummary("Starts a run with the text (202 + run_id).");
+        workers.MapPost("/{id}/cancel", Cancel).WithName("CancelRun").WithSummary("Cancels the run in progress (202).");
+        workers.MapPost("/{id}/stop", Stop).WithName("StopWorker").WithSummary("Stops the worker for good (202).");
+        workers.MapGet("/{id}/transcript", GetTranscript).WithName("GetTranscript").WithSummary("The folded transcript and its cursor.");
+        workers.MapGet("/{id}/events", GetEvents).WithName("GetEvents").WithSummary("A page of stored events after a cursor.");
+        return app;
+    }
+
+    private static JsonHttpResult<WorkerList> ListWorkers(IWorkerRuntime runtime) =>
+        TypedResults.Json(new WorkerList(runtime.ListWorkers()), ApiJsonContext.Default.WorkerList);
+
+    private static async Task<IResult> CreateWorker(HttpRequest request, IWorkerRuntime runtime)
+    {
+        var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.CreateWorkerRequest, optional: true)
+            ?? new CreateWorkerRequest();
+        var worker = await runtime.CreateWorkerAsync(body, request.HttpContext.RequestAborted);
+        return new LocatedResult(TypedResults.Json(worker, ApiJsonContext.Default.WorkerInfo, statusCode: StatusCodes.Status201Created),
+            $"/v1/workers/{worker.WorkerId}");
+    }
+
+    private static JsonHttpResult<WorkerInfo> GetWorker(string id, IWorkerRuntime runtime) =>
+        TypedResults.Json(runtime.GetWorker(id), ApiJsonContext.Default.WorkerInfo);
+
+    private static async Task<JsonHttpResult<CommandAccepted>> SendInput(string id, HttpRequest request, IWorkerRuntime runtime)
+    {
+        runtime.GetWorker(id); // 400/404 before the body is looked at
+        var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.InputRequest, optional: false);
+        if (body?.Text is null) throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, "The 'text' field (a string) is required.");
+        return Accepted(await runtime.SendInputAsync(id, body.Text, request.HttpContext.RequestAborted));
+    }
+
+    private static async Task<JsonHttpResult<CommandAccepted>> Cancel(string id, IWorkerRuntime runtime, CancellationToken cancellationToken) =>
+        Accepted(await runtime.CancelAsync(id, cancellationToken));
+
+    private static async Task<JsonHttpResult<CommandAccepted>> Stop(string id, IWorkerRuntime runtime, CancellationToken cancellationToken) =>
+        Accepted(await runtime.StopAsync(id, cancellationToken));
+
+    private static async Task<IResult> GetTranscript(string id, WorkerRuntime runtime, CancellationToken cancellationToken)
+    {
+        var checkpoint = await runtime.GetTranscriptAsync(id, cancellationToken);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WorkerEventJson.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("runtime_id", runtime.RuntimeId);
+            writer.WriteString("worker_id", id);
+            writer.WriteString("cursor", checkpoint.Cursor.ToString());
+            writer.WriteString("status", checkpoint.Snapshot.Status);
+            writer.WritePropertyName("transcript");
+            JsonSerializer.Serialize(writer, checkpoint.Snapshot.Transcript, ProtocolJsonContext.Default.IReadOnlyListTranscriptEntry);
+            writer.WritePropertyName("in_flight");
+            JsonSerializer.Serialize(writer, checkpoint.Snapshot.InFlight, ProtocolJsonContext.Default.IReadOnlyListTranscriptEntry);
+            writer.WriteEndObject();
+        }
+        return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+    }
+
+    private static async Task<IResult> GetEvents(string id, HttpRequest request, WorkerRuntime runtime, CancellationToken cancellationToken)
+    {
+        runtime.GetWorker(id);
+        var after = StreamCursor.Zero;
+        if (request.Query.TryGetValue("after", out var afterText) && afterText.ToString() is { Length: > 0 } text
+            && !StreamCursor.TryParse(text.AsSpan(), out after, out var reason))
+            throw new WorkerCommandException(ApiErrorCodes.CursorMalformed, $"The 'after' cursor is malformed: {reason}.");
+        var limit = DefaultEventLimit;
+        if (request.Query.TryGetValue("limit", out var limitText) && limitText.ToString() is { Length: > 0 } l
+            && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxEventLimit))
+            throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {MaxEventLimit}.");
+        var entries = await runtime.ReadEventsAsync(id, after, limit, cancellationToken);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, e.Payload)),
+            entries.Count == limit ? entries[^1].Cursor : null);
+        return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+    }
+
+    private static JsonHttpResult<CommandAccepted> Accepted(CommandAccepted accepted) =>
+        TypedResults.Json(accepted, ApiJsonContext.Default.CommandAccepted, statusCode: StatusCodes.Status202Accepted);
+}

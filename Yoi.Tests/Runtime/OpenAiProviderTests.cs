@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Events;
+using Yoi.Runtime;
+using Yoi.Runtime.Workers;
+using static Yoi.Tests.Runtime.RuntimeTestSupport;
+
+namespace Yoi.Tests.Runtime;
+
+/// <summary>The openai provider against a local fake SSE server: streaming, tool rounds, and every failure mode.</summary>
+public sealed class OpenAiProviderTests : IAsyncLifetime
+{
+    private const string ApiKey = "sk-secret-test-key-123";
+    private FakeOpenAiServer _server = null!;
+    private WorkerRuntime _runtime = null!;
+    private Yoi.EventLog.Memory.InMemoryEventLog _log = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await FakeOpenAiServer.StartAsync();
+        var options = Options();
+        options.OpenAI = new OpenAiOptions { BaseUrl = _server.BaseUrl, ApiKey = ApiKey, Model = "fake-model", TimeoutSeconds = 1 };
+        _runtime = InMemory(out _log, options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _runtime.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private async Task<(List<WorkerEvent> Events, string RunId)> RunAsync(string input)
+    {
+        var worker = await _runtime.CreateWorkerAsync(new CreateWorkerRequest("openai"), Ct);
+        var accepted = await _runtime.SendInputAsync(worker.WorkerId, input, Ct);
+        await WaitIdleAsync(_runtime, worker.WorkerId, TimeSpan.FromSeconds(20));
+        var events = await ReadEventsAsync(_log, _runtime.Keys.WorkerEvents(worker.WorkerId));
+        return ([.. events.SkipWhile(e => e is not RunStartEvent)], accepted.RunId!);
+    }
+
+    [Fact]
+    public async Task Streamed_content_becomes_text_deltas_then_text_done_usage_and_finished()
+    {
+        _server.EnqueueStream([FakeOpenAiServer.Content("Hel"), FakeOpenAiServer.Content("lo!"), FakeOpenAiServer.Usage(11, 2)]);
+        var (events, runId) = await RunAsync("say hello");
+
+        Assert.Equal(["run_start", "status", "text_delta", "text_delta", "text_done", "usage", "run_end", "status"], Kinds(events));
+        Assert.Equal(new TextDoneEvent("Hello!"), events[4]);
+        Assert.Equal(new UsageEvent(11, 2), events[5]);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[6]);
+
+        var request = _server.Requests.Single().RootElement;
+        Assert.Equal("fake-model", request.GetProperty("model").GetString());
+        Assert.True(request.GetProperty("stream").GetBoolean());
+        Assert.True(request.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+        Assert.Equal("say hello", request.GetProperty("messages")[0].GetProperty("content").GetString());
+        Assert.Equal(["clock", "calc"], request.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("function").GetProperty("name").GetString()).Order().Reverse());
+        Assert.Equal($"Bearer {ApiKey}", _server.Authorizations.Single());
+    }
+
+    [Fact]
+    public async Task Incremental_tool_calls_run_the_real_tools_and_the_results_go_back_in_a_follow_up_request()
+    {
+        _server.EnqueueStream(
+        [
+            FakeOpenAiServer.ToolCallStart(0, "call_a", "calc"),
+            FakeOpenAiServer.ToolCallArgs(0, "{\"expres"),
+            FakeOpenAiServer.ToolCallArgs(0, "sion\":\"6*7\"}"),
+            FakeOpenAiServer.ToolCallStart(1, "call_b", "clock"),
+            FakeOpenAiServer.ToolCallArgs(1, "{}"),
+            FakeOpenAiServer.Usage(20, 5),
+        ]);
+        _server.EnqueueStream([FakeOpenAiServer.Content("It is 42."), FakeOpenAiServer.Usage(30, 4)]);
+        var (events, runId) = await RunAsync("compute");
+
+        Assert.Equal(
+        [
+            "run_start", "status", "tool_call_start", "tool_call_args_delta", "tool_call_args_delta", "tool_call_start", "tool_call_args_delta",
+            "tool_call_done", "tool_result", "tool_call_done", "tool_result", "text_delta", "text_done", "usage", "run_end", "status",
+        ], Kinds(events));
+        Assert.Equal(new ToolCallDoneEvent("call_a", "calc", """{"expression":"6*7"}"""), events[7]);
+        Assert.Equal(new ToolResultEvent("call_a", "42", false), events[8]);
+        Assert.False(((ToolResultEvent)events[10]).IsError);
+        Assert.Equal(new UsageEvent(50, 9), events[13]);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[14]);
+
+        var followUp = _server.Requests[1].RootElement.GetProperty("messages");
+        var assistant = followUp[1];
+        Assert.Equal("assistant", assistant.GetProperty("role").GetString());
+        Assert.Equal(["call_a", "call_b"], assistant.GetProperty("tool_calls").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(("tool", "call_a", "42"), (followUp[2].GetProperty("role").GetString(), followUp[2].GetProperty("tool_call_id").GetString(),
+            followUp[2].GetProperty("content").GetString()));
+        Assert.Equal("call_b", followUp[3].GetProperty("tool_call_id").GetString());
+    }
+
+    [Fact]
+    public async Task Endless_tool_rounds_stop_at_the_limit_with_limit_reached()
+    {
+        for (var i = 0; i < 8; i++)
+            _server.EnqueueStream([FakeOpenAiServer.ToolCallStart(0, $"c{i}", "clock"), FakeOpenAiServer.ToolCallArgs(0, "{}")]);
+        var (events, runId) = await RunAsync("loop");
+        Assert.Equal(8, _server.Requests.Count);
+        Assert.Equal(new RunEndEvent(runId, RunResults.LimitReached), events[^2]);
+    }
+
+    public static TheoryData<string> Failures => ["malformed", "disconnect", "http500", "http401", "timeout", "refused"];
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public async Task Provider_failures_end_the_run_with_provider_error_then_failed_and_never_leak_the_key(string failure)
+    {
+        switch (failure)
+        {
+            case "malformed":
+                _server.EnqueueStream([FakeOpenAiServer.Content("ok"), "{not json"]);
+                break;
+            case "disconnect":
+                _server.EnqueueStream([FakeOpenAiServer.Content("partial")], done: false);
+                break;
+            case "http500":
+                _server.Enqueue(async c => { c.Response.StatusCode = 500; await c.Response.WriteAsync($"{{\"error\":\"boom, your key {ApiKey}\"}}"); });
+                break;
+            case "http401":
+                _server.Enqueue(c => { c.Response.StatusCode = 401; return Task.CompletedTask; });
+                break;
+            case "timeout":
+                _server.Enqueue(async c =>
+                {
+                    c.Response.ContentType = "text/event-stream";
+                    await c.Response.WriteAsync($"data: {FakeOpenAiServer.Content("slow")}\n\n");
+                    await c.Response.Body.FlushAsync();
+                    await Task.Delay(TimeSpan.FromSeconds(5), c.RequestAborted);
+                });
+                break;
+            case "refused":
+                await _server.DisposeAsync();
+                _server = await FakeOpenAiServer.StartAsync(); // a different port: the runtime's base URL now refuses
+                break;
+        }
+        var started = DateTime.UtcNow;
+        var (events, runId) = await RunAsync("go");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        var error = events.OfType<ErrorEvent>().Single();
+        Assert.Equal("provider_error", error.Code);
+        Assert.DoesNotContain(ApiKey, error.Message);
+        Assert.NotEmpty(error.Message);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Failed), events[^2]);
+        Assert.Equal(new StatusEvent("idle"), events[^1]);
+        Assert.True(events.IndexOf(error) < events.Count - 2);
+    }
+
+    [Fact]
+    public async Task Cancel_during_a_stream_ends_the_run_as_cancelled()
+    {
+        _server.Enqueue(async c =>
+        {
+            c.Response.ContentType = "text/event-stream";
+            await c.Response.WriteAsync($"data: {FakeOpenAiServer.Content("thinking...")}\n\n");
+            await c.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(0.9), c.RequestAborted);
+        });
+        var worker = await _runtime.CreateWorkerAsync(new CreateWorkerRequest("openai"), Ct);
+        var run = await _runtime.SendInputAsync(worker.WorkerId, "wait", Ct);
+        await WaitForEventsAsync(_log, _runtime.Keys.WorkerEvents(worker.WorkerId), e => e.Any(x => x is TextDeltaEvent));
+        await _runtime.CancelAsync(worker.WorkerId, Ct);
+        await WaitIdleAsync(_runtime, worker.WorkerId);
+        var events = await ReadEventsAsync(_log, _runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Cancelled), events[^2]);
+        Assert.DoesNotContain(events, e => e is ErrorEvent);
+    }
+
+    [Fact]
+    public async Task A_second_input_sends_the_earlier_exchange_as_history()
+    {
+        _server.EnqueueStream([FakeOpenAiServer.Content("first answer")]);
+        _server.EnqueueStream([FakeOpenAiServer.Content("second answer")]);
+        var worker = await _runtime.CreateWorkerAsync(new CreateWorkerRequest("openai", Instructions: "be brief"), Ct);
+        await _runtime.SendInputAsync(worker.WorkerId, "one", Ct);
+        await WaitIdleAsync(_runtime, worker.WorkerId);
+        await _runtime.SendInputAsync(worker.WorkerId, "two", Ct);
+        await WaitIdleAsync(_runtime, worker.WorkerId);
+        var messages = _server.Requests[1].RootElement.GetProperty("messages").EnumerateArray()
+            .Select(m => (m.GetProperty("role").GetString(), m.GetProperty("content").GetString())).ToList();
+        Assert.Equal([("system", "be brief"), ("user", "one"), ("assistant", "first answer"), ("user", "two")], messages);
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.EventLog.Redis;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Events;
+using Yoi.Runtime;
+using Yoi.Runtime.State;
+using Yoi.Runtime.Streams;
+using Yoi.Runtime.Workers;
+using Yoi.Tests.EventLog.Redis;
+using static Yoi.Tests.Runtime.RuntimeTestSupport;
+
+namespace Yoi.Tests.Runtime;
+
+/// <summary>The runtime on the Redis engine: durable registry and checkpoints, and surviving Redis outages.</summary>
+public sealed class RedisRuntimeTests(RedisServerFixture redis)
+{
+    private static WorkerRuntime OnRedis(RedisClient client, RuntimeOptions options) =>
+        new(options, new RedisEventLog(client), new RedisSnapshotStore(client),
+            new RedisWorkerRegistry(client, new StreamKeys(options.KeyPrefix, options.Id).Registry), NullLoggerFactory.Instance,
+            () => client.IsConnected);
+
+    [Fact]
+    public async Task A_new_runtime_on_the_same_keys_lists_the_same_workers_with_their_transcripts()
+    {
+        var options = Options(keyPrefix: RedisServerFixture.NewKeyPrefix());
+        string workerId, stoppedId;
+        string before;
+        await using (var first = OnRedis(redis.Client, options))
+        {
+            await first.StartAsync(Ct);
+            workerId = (await first.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
+            stoppedId = (await first.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
+            await first.SendInputAsync(workerId, "remember me", Ct);
+            await WaitIdleAsync(first, workerId);
+            await first.StopAsync(stoppedId, Ct);
+            before = System.Text.Json.JsonSerializer.Serialize((await first.GetTranscriptAsync(workerId, Ct)).Snapshot,
+                Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot);
+        }
+        var record = await new RedisWorkerRegistry(redis.Client, new StreamKeys(options.KeyPrefix, options.Id).Registry).LoadAllAsync(Ct);
+        Assert.Equal(2, record.Count);
+        Assert.NotNull(await redis.Client.GetAsync(new StreamKeys(options.KeyPrefix, options.Id).WorkerState(workerId), Ct));
+
+        await using var second = OnRedis(redis.Client, options);
+        await second.StartAsync(Ct);
+        Assert.Equal([(workerId, "idle"), (stoppedId, "stopped")],
+            second.ListWorkers().Select(w => (w.WorkerId, w.Status)).OrderBy(w => w.Status));
+        var after = System.Text.Json.JsonSerializer.Serialize((await second.GetTranscriptAsync(workerId, Ct)).Snapshot,
+            Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot);
+        Assert.Equal(before, after);
+        Assert.Equal(ApiErrorCodes.WorkerStopped,
+            (await Assert.ThrowsAsync<WorkerCommandException>(() => second.SendInputAsync(stoppedId, "x", Ct).AsTask())).Code);
+    }
+
+    private static async Task<RedisServerProcess> StartDurableServerAsync(string dir) =>
+        await RedisServerFixture.StartPrivateServerAsync("--dir", dir, "--appendonly", "yes", "--appendfsync", "always");
+
+    [Fact]
+    public async Task A_short_redis_outage_loses_and_duplicates_nothing_and_new_input_meanwhile_is_unavailable()
+    {
+        var dir = Directory.CreateTempSubdirectory("yoi-redis-").FullName;
+        await using var server = await StartDurableServerAsync(dir);
+        await using var client = await RedisClient.ConnectAsync(server.ConnectionString + ",abortConnect=false", Ct);
+        var options = Options(deltaDelayMs: 10, keyPrefix: RedisServerFixture.NewKeyPrefix(), outageLimitSeconds: 60);
+        await using var runtime = OnRedis(client, options);
+        var log = new RedisEventLog(client);
+        var worker = (await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
+        var idle = (await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
+        var run = await runtime.SendInputAsync(worker, "long 400", Ct);
+        var stream = runtime.Keys.WorkerEvents(worker);
+        await WaitForEventsAsync(log, stream, e => e.OfType<TextDeltaEvent>().Count() >= 50);
+
+        await server.StopAsync();
+        await Task.Delay(300, Ct);
+        var unavailable = await Assert.ThrowsAsync<WorkerCommandException>(() => runtime.SendInputAsync(idle, "hi", Ct).AsTask());
+        Assert.Equal(ApiErrorCodes.EventLogUnavailable, unavailable.Code);
+        await Task.Delay(1200, Ct);
+        await server.StartAsync();
+
+        var events = await WaitForEventsAsync(log, stream, e => e.Any(x => x is RunEndEvent), TimeSpan.FromSeconds(30));
+        await WaitIdleAsync(runtime, worker);
+        events = await ReadEventsAsync(log, stream);
+        var deltas = events.OfType<TextDeltaEvent>().Select(d => d.Text.Trim()).ToList();
+        Assert.Equal(Enumerable.Range(0, 400).Select(i => $"word{i}"), deltas);
+        Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Finished), events[^2]);
+        Assert.DoesNotContain(events, e => e is ErrorEvent);
+        Assert.Single(events.OfType<UserMessageEvent>());
+
+        // Works normally again.
+        await runtime.SendInputAsync(idle, "hi", Ct);
+        await WaitIdleAsync(runtime, idle);
+    }
+
+    [Fact]
+    public async Task An_outage_longer_than_the_limit_fails_the_run_visibly_once_redis_is_back()
+    {
+        var dir = Directory.CreateTempSubdirectory("yoi-redis-").FullName;
+        await using var server = await StartDurableServerAsync(dir);
+        await using var client = await RedisClient.ConnectAsync(server.ConnectionString + ",abortConnect=false", Ct);
+        var options = Options(deltaDelayMs: 10, keyPrefix: RedisServerFixture.NewKeyPrefix(), outageLimitSeconds: 2);
+        await using var runtime = OnRedis(client, options);
+        var log = new RedisEventLog(client);
+        var worker = (await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
+        var run = await runtime.SendInputAsync(worker, "long 100000", Ct);
+        var stream = runtime.Keys.WorkerEvents(worker);
+        await WaitForEventsAsync(log, stream, e => e.OfType<TextDeltaEvent>().Count() >= 20);
+
+        await server.StopAsync();
+        await Task.Delay(3500, Ct);
+        await server.StartAsync();
+
+        var events = await WaitForEventsAsync(log, stream, e => e.Any(x => x is RunEndEvent), TimeSpan.FromSeconds(30));
+        await WaitIdleAsync(runtime, worker);
+        events = await ReadEventsAsync(log, stream);
+        var error = Assert.Single(events.OfType<ErrorEvent>());
+        Assert.Equal("internal", error.Code);
+        Assert.StartsWith("event log unavailable", error.Message);
+        Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Failed), events[^2]);
+        Assert.Equal(new StatusEvent("idle"), events[^1]);
+        var deltas = events.OfType<TextDeltaEvent>().Select(d => d.Text.Trim()).ToList();
+        Assert.Equal(Enumerable.Range(0, deltas.Count).Select(i => $"word{i}"), deltas);
+        Assert.InRange(deltas.Count, 20, 99_999);
+        Assert.Equal("idle", runtime.GetWorker(worker).Status);
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Configuration;
+using Yoi.Runtime;
+
+namespace Yoi.Tests.Runtime;
+
+public sealed class RuntimeOptionsTests
+{
+    private static RuntimeOptions Load(params (string Key, string Value)[] settings) =>
+        RuntimeOptions.Load(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    [Fact]
+    public void Defaults_apply_when_only_the_required_settings_are_given()
+    {
+        var options = Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"));
+        Assert.Equal(("yoi:", 10000L, "scripted", 20, 30d, 32768), (options.KeyPrefix, options.Retention.MaxLength,
+            options.DefaultProvider, options.Scripted.DeltaDelayMs, options.EventLogOutageLimitSeconds, options.MaxInputChars));
+        Assert.Null(options.Retention.MaxAgeSeconds);
+        Assert.DoesNotContain("0123456789abcdef", options.ToString());
+    }
+
+    [Theory]
+    [InlineData(null, "0123456789abcdef", "Runtime:Id")]
+    [InlineData("rt:1", "0123456789abcdef", "Runtime:Id")]
+    [InlineData("rt-1", null, "Runtime:Token")]
+    [InlineData("rt-1", "short", "Runtime:Token")]
+    public void A_missing_or_invalid_required_setting_is_named(string? id, string? token, string named)
+    {
+        var settings = new List<(string, string)>();
+        if (id is not null) settings.Add(("Runtime:Id", id));
+        if (token is not null) settings.Add(("Runtime:Token", token));
+        var error = Assert.Throws<RuntimeConfigurationException>(() => Load([.. settings]));
+        Assert.Contains(named, error.Message);
+        if (token is not null) Assert.DoesNotContain(token, error.Message);
+    }
+
+    [Theory]
+    [InlineData("Runtime:Retention:MaxLength", "0")]
+    [InlineData("Runtime:Retention:MaxAgeSeconds", "-5")]
+    [InlineData("Runtime:DefaultProvider", "gpt")]
+    [InlineData("Runtime:Scripted:DeltaDelayMs", "-1")]
+    [InlineData("Runtime:OpenAI:BaseUrl", "ftp://x")]
+    [InlineData("Runtime:EventLogOutageLimitSeconds", "0")]
+    [InlineData("Runtime:MaxInputChars", "0")]
+    [InlineData("Runtime:Retention:MaxLength", "lots")]
+    public void An_invalid_optional_setting_is_named(string key, string value)
+    {
+        var error = Assert.Throws<RuntimeConfigurationException>(() =>
+            Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), (key, value)));
+        Assert.Contains(key.Split(':')[^1], error.Message);
+    }
+
+    [Fact]
+    public void The_openai_default_provider_needs_a_base_url_and_a_model()
+    {
+        var error = Assert.Throws<RuntimeConfigurationException>(() =>
+            Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), ("Runtime:DefaultProvider", "openai")));
+        Assert.Contains("Runtime:OpenAI:BaseUrl", error.Message);
+    }
+}

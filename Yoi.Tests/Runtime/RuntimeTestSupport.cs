@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.EventLog;
+using Yoi.EventLog.Memory;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Events;
+using Yoi.Runtime;
+using Yoi.Runtime.State;
+using Yoi.Runtime.Workers;
+
+namespace Yoi.Tests.Runtime;
+
+/// <summary>Builds runtimes for tests and reads back what they stored.</summary>
+internal static class RuntimeTestSupport
+{
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static RuntimeOptions Options(int deltaDelayMs = 0, string? keyPrefix = null, double outageLimitSeconds = 30) => new()
+    {
+        Id = "rt-test",
+        Token = "test-token-0123456789",
+        KeyPrefix = keyPrefix ?? $"t:{Guid.NewGuid():N}:",
+        Scripted = new ScriptedOptions { DeltaDelayMs = deltaDelayMs },
+        EventLogOutageLimitSeconds = outageLimitSeconds,
+    };
+
+    public static WorkerRuntime InMemory(out InMemoryEventLog log, RuntimeOptions? options = null)
+    {
+        log = new InMemoryEventLog();
+        return new WorkerRuntime(options ?? Options(), log, new InMemorySnapshotStore(), new InMemoryWorkerRegistry(), NullLoggerFactory.Instance);
+    }
+
+    /// <summary>Waits until the worker has no run in flight, then until everything queued is stored.</summary>
+    public static async Task WaitIdleAsync(WorkerRuntime runtime, string workerId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (runtime.GetWorker(workerId).RunId is not null)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Worker {workerId} is still running.");
+            await Task.Delay(10, Ct);
+        }
+        await runtime.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30), Ct);
+    }
+
+    public static async Task<List<LogEntry>> ReadAllAsync(IEventLog log, string stream)
+    {
+        var all = new List<LogEntry>();
+        var after = StreamCursor.Zero;
+        while (true)
+        {
+            var page = await log.ReadAfterAsync(stream, after, 1000, Ct);
+            all.AddRange(page);
+            if (page.Count < 1000) return all;
+            after = page[^1].Cursor;
+        }
+    }
+
+    public static async Task<List<WorkerEvent>> ReadEventsAsync(IEventLog log, string stream) =>
+        [.. (await ReadAllAsync(log, stream)).Select(e => WorkerEventJson.Deserialize(e.Payload.Span))];
+
+    /// <summary>Polls the stream until <paramref name="done"/> holds for the events read so far.</summary>
+    public static async Task<List<WorkerEvent>> WaitForEventsAsync(IEventLog log, string stream, Func<List<WorkerEvent>, bool> done,
+        TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            List<WorkerEvent> events;
+            try { events = await ReadEventsAsync(log, stream); }
+            catch (Exception) when (DateTime.UtcNow < deadline) { events = []; }
+            if (done(events)) return events;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Condition not met; {events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    public static List<string> Kinds(IEnumerable<WorkerEvent> events) => [.. events.Select(e => e.Kind)];
+
+    /// <summary>The kinds with runs of the same delta kind collapsed to one, to compare shapes of runs.</summary>
+    public static List<string> Shape(IEnumerable<WorkerEvent> events)
+    {
+        var shape = new List<string>();
+        foreach (var kind in events.Select(e => e.Kind))
+            if (shape.Count == 0 || shape[^1] != kind || !kind.EndsWith("_delta", StringComparison.Ordinal)) shape.Add(kind);
+        return shape;
+    }
+}
