@@ -24,9 +24,6 @@ public static class RuntimeServiceApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         var app = builder.Build();
-        // ServiceDefaults registers the telemetry SDK as an instance, which the container never disposes; an SDK left
-        // alive keeps listening to every Yoi.* source in the process (matters for in-process hosts such as tests).
-        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetService<OpenTelemetry.OpenTelemetrySdk>()?.Dispose());
         var token = app.Services.GetRequiredService<RuntimeOptions>().Token;
         app.UseMiddleware<ProblemMiddleware>();
         app.UseStatusCodePages(context => StatusProblem(context.HttpContext));

@@ -53,6 +53,9 @@ public static class ServiceDefaultsRegistration
                 otel.UseOtlpExporter(OtlpProtocol(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]), endpoint);
         });
         builder.Services.AddSingleton(sdk);
+        // The container never disposes an instance it was given; this hosted service does, when the host is disposed,
+        // so an in-process host (tests) leaves no listener behind and exporters flush.
+        builder.Services.AddHostedService(_ => new OpenTelemetrySdkLifetime(sdk));
         builder.Logging.AddProvider(new OpenTelemetryLoggerBridge(sdk.GetLoggerFactory()));
 
         builder.Services.AddHealthChecks()

@@ -31,4 +31,8 @@ public static class EventKinds
         ToolCallStart, ToolCallArgsDelta, ToolCallDone, ToolResult, RunStart, RunEnd, Usage, Error, Status,
         WorkerCreated, WorkerStopped, Diagnostic,
     ];
+
+    /// <summary>Lifecycle kinds: the events a Runtime also appends to its runtime-wide stream.</summary>
+    public static bool IsLifecycle(string kind) =>
+        kind is WorkerCreated or WorkerStopped or Status or RunStart or RunEnd;
 }
