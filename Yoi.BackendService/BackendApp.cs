@@ -9,6 +9,8 @@ using Yoi.EventLog.Memory;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yoi.Runtime;
 using Yoi.Runtime.State;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
@@ -22,7 +24,7 @@ public delegate IWorkerRuntime EmbeddedRuntimeFactory(string runtimeId, IEventLo
 /// <summary>
 /// The Backend application: <c>Program.cs</c> runs it, tests build it in process with configuration overrides.
 /// </summary>
-public static partial class BackendApp
+public static class BackendApp
 {
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
@@ -100,6 +102,9 @@ public static partial class BackendApp
                     UseProxy = false,
                 });
         }
+        var embedded = EmbeddedRuntimeOptions(builder.Configuration, options);
+        services.TryAddSingleton<EmbeddedRuntimeFactory>((id, log, snapshots, loggerFactory) =>
+            WorkerRuntime.CreateEmbedded(id, log, snapshots, loggerFactory, embedded[id]));
         services.AddSingleton(sp => new RuntimeRegistry(CreateSources(sp, options), sp.GetRequiredService<IEventLog>(),
             sp.GetRequiredService<TimeProvider>()));
 
@@ -108,6 +113,29 @@ public static partial class BackendApp
         services.AddSingleton<Api.ClientAccess>();
         services.AddSingleton<StreamTailReader>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamTailReader>());
+    }
+
+    /// <summary>
+    /// The settings of each embedded runtime: <c>Backend:Runtimes:{i}:Runtime</c> (the Runtime service's <c>Runtime</c>
+    /// section: providers, retention, scripted pace), with the id and key prefix of the registry entry.
+    /// </summary>
+    private static Dictionary<string, RuntimeOptions> EmbeddedRuntimeOptions(IConfiguration configuration, BackendOptions options)
+    {
+        var result = new Dictionary<string, RuntimeOptions>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Runtimes.Count; i++)
+        {
+            var runtime = options.Runtimes[i];
+            if (runtime.Source != RuntimeSourceKinds.Embedded) continue;
+            var embedded = new RuntimeOptions();
+            configuration.GetSection($"Backend:Runtimes:{i}:Runtime").Bind(embedded);
+            embedded.Id = runtime.Id!;
+            embedded.KeyPrefix = runtime.KeyPrefix;
+            var errors = embedded.Validate(requireToken: false);
+            if (errors.Count > 0)
+                throw new InvalidOperationException($"Invalid configuration: Backend:Runtimes:{i}:Runtime: {string.Join(" ", errors)}");
+            result[runtime.Id!] = embedded;
+        }
+        return result;
     }
 
     private static string HttpClientName(string runtimeId) => "yoi-runtime:" + runtimeId;
@@ -129,26 +157,14 @@ public static partial class BackendApp
             }
             else
             {
-                var factory = services.GetService<EmbeddedRuntimeFactory>();
-                if (factory is null)
-                {
-                    LogNoEmbeddedRuntime(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackendApp)), i, id);
-                    source = new UnavailableRuntimeSource(id);
-                }
-                else
-                {
-                    var workerRuntime = factory(id, log, services.GetRequiredService<ISnapshotStore>(), services.GetRequiredService<ILoggerFactory>());
-                    source = new EmbeddedRuntimeSource(workerRuntime, keys, services.GetRequiredService<WorkerSnapshotReader>());
-                }
+                var factory = services.GetRequiredService<EmbeddedRuntimeFactory>();
+                var workerRuntime = factory(id, log, services.GetRequiredService<ISnapshotStore>(), services.GetRequiredService<ILoggerFactory>());
+                source = new EmbeddedRuntimeSource(workerRuntime, keys, services.GetRequiredService<WorkerSnapshotReader>());
             }
             entries.Add(new RuntimeEntry(id, source, keys));
         }
         return entries;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Backend:Runtimes:{Index}:Source is 'embedded' but this build hosts no runtime; '{RuntimeId}' answers 501")]
-    private static partial void LogNoEmbeddedRuntime(ILogger logger, int index, string runtimeId);
 
     private sealed class RedisHealthCheck(RedisClient client) : IHealthCheck
     {

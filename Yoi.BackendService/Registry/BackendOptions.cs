@@ -9,7 +9,7 @@ public sealed class BackendOptions
 {
     public const string Section = "Backend";
 
-    public List<RuntimeOptions> Runtimes { get; set; } = [];
+    public List<RuntimeSourceOptions> Runtimes { get; set; } = [];
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
     public ObservationOptions Observation { get; set; } = new();
     /// <summary>Allows binding non-loopback addresses while no API key is configured.</summary>
@@ -96,7 +96,7 @@ public sealed class BackendOptions
         new($"Invalid configuration: {setting} {message}.");
 }
 
-public sealed class RuntimeOptions
+public sealed class RuntimeSourceOptions
 {
     public string? Id { get; set; }
     /// <summary><c>remote</c> or <c>embedded</c>.</summary>
