@@ -1,7 +1,4 @@
-using Yoi.ServiceDefaults;
+using Yoi.BackendService;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults("backend");
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.Run();
+var app = await BackendApp.BuildAsync(args);
+await app.RunAsync();

@@ -1,3 +1,111 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Transcripts;
+
 namespace Yoi.Client;
 
-public sealed class YoiClient;
+/// <summary>
+/// Typed calls of the Backend's <c>/api</c> (SPEC 5.2). <paramref name="http"/> has the Backend's base address;
+/// <paramref name="apiKey"/>, when given, is sent as <c>Authorization: Bearer</c>. Failures throw
+/// <see cref="YoiApiException"/> with the problem's status and code.
+/// </summary>
+public sealed class YoiClient(HttpClient http, string? apiKey = null)
+{
+    public HttpClient Http { get; } = http;
+    public string? ApiKey { get; } = apiKey;
+
+    public Task<RuntimeList> ListRuntimesAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/runtimes", null, ApiJsonContext.Default.RuntimeList, cancellationToken);
+
+    public Task<RuntimeInfo> GetRuntimeAsync(string runtimeId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}", null, ApiJsonContext.Default.RuntimeInfo, cancellationToken);
+
+    public Task<WorkerList> ListWorkersAsync(string runtimeId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/workers", null, ApiJsonContext.Default.WorkerList, cancellationToken);
+
+    public Task<WorkerInfo> CreateWorkerAsync(string runtimeId, CreateWorkerRequest? request = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/runtimes/{E(runtimeId)}/workers",
+            Json(request ?? new CreateWorkerRequest(), ApiJsonContext.Default.CreateWorkerRequest), ApiJsonContext.Default.WorkerInfo, cancellationToken);
+
+    public Task<WorkerInfo> GetWorkerAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, WorkerPath(runtimeId, workerId), null, ApiJsonContext.Default.WorkerInfo, cancellationToken);
+
+    public Task<CommandAccepted> SendInputAsync(string runtimeId, string workerId, string text, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/input", Json(new InputRequest(text), ApiJsonContext.Default.InputRequest),
+            ApiJsonContext.Default.CommandAccepted, cancellationToken);
+
+    public Task<CommandAccepted> CancelAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/cancel", null, ApiJsonContext.Default.CommandAccepted, cancellationToken);
+
+    public Task<CommandAccepted> StopAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/stop", null, ApiJsonContext.Default.CommandAccepted, cancellationToken);
+
+    public Task<WorkerSnapshot> GetTranscriptAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, WorkerPath(runtimeId, workerId) + "/transcript", null, ProtocolJsonContext.Default.WorkerSnapshot, cancellationToken);
+
+    public Task<JsonElement> ListPluginsAsync(string runtimeId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins", null, ProtocolJsonContext.Default.JsonElement, cancellationToken);
+
+    public Task<JsonElement> GetPluginAsync(string runtimeId, string pluginId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins/{E(pluginId)}", null, ProtocolJsonContext.Default.JsonElement, cancellationToken);
+
+    /// <summary>A page of events after <paramref name="after"/> (from the start when null).</summary>
+    public async Task<EventPage> GetEventsAsync(string runtimeId, string workerId, StreamCursor? after = null, int? limit = null,
+        CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (after is { } a) query.Add("after=" + a);
+        if (limit is { } l) query.Add("limit=" + l);
+        var path = WorkerPath(runtimeId, workerId) + "/events" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        var body = await SendRawAsync(HttpMethod.Get, path, null, cancellationToken);
+        return EventPage.Parse(body);
+    }
+
+    /// <summary>A resumable observer of one worker (SPEC 5.3); starts with a snapshot unless <paramref name="cursor"/> is given.</summary>
+    public WorkerObserver ObserveWorker(string runtimeId, string workerId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
+        new(WebSocketUri(WorkerPath(runtimeId, workerId) + "/events/ws"), ApiKey, cursor, options);
+
+    /// <summary>A resumable observer of a runtime's lifecycle stream (live from now unless <paramref name="cursor"/> is given).</summary>
+    public WorkerObserver ObserveRuntime(string runtimeId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
+        new(WebSocketUri($"api/runtimes/{E(runtimeId)}/events/ws"), ApiKey, cursor, options);
+
+    private Uri WebSocketUri(string path)
+    {
+        var baseUri = Http.BaseAddress ?? throw new InvalidOperationException("The HttpClient needs a BaseAddress.");
+        var builder = new UriBuilder(new Uri(baseUri, path)) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws" };
+        return builder.Uri;
+    }
+
+    private static string E(string id) => Uri.EscapeDataString(id);
+    private static string WorkerPath(string runtimeId, string workerId) => $"api/runtimes/{E(runtimeId)}/workers/{E(workerId)}";
+
+    private static ByteArrayContent Json<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken)
+    {
+        var body = await SendRawAsync(method, path, content, cancellationToken);
+        return JsonSerializer.Deserialize(body, typeInfo)
+            ?? throw new YoiApiException(0, "invalid_response", "Invalid response", "The backend answered null.");
+    }
+
+    private async Task<byte[]> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (ApiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await Http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode) throw YoiApiException.FromProblem((int)response.StatusCode, body);
+        return body;
+    }
+}

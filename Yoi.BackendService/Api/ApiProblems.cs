@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Yoi.BackendService.Registry;
+using Yoi.Protocol.Api;
+
+namespace Yoi.BackendService.Api;
+
+/// <summary>
+/// RFC 9457 bodies at the client edge (<c>application/problem+json</c>): <c>type</c>, <c>title</c>, <c>status</c>,
+/// <c>detail</c>, <c>code</c>, <c>runtime_id</c> (when known) and <c>trace_id</c>. Details are written by the Backend
+/// itself (or are the client-safe messages of <see cref="RuntimeSourceException"/>), never copied from the HTTP stack.
+/// </summary>
+public static class ApiProblems
+{
+    public static IResult Result(int status, string code, string title, string detail, string? runtimeId) =>
+        new ProblemResult(status, code, title, detail, runtimeId);
+
+    public static IResult From(RuntimeSourceException ex, string runtimeId) => Result(ex.Status, ex.Code, ex.Title, ex.Message, runtimeId);
+
+    public static IResult InvalidRequest(string detail, string? runtimeId = null) =>
+        Result(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, "Invalid request", detail, runtimeId);
+
+    public static IResult RuntimeNotFound(string runtimeId) =>
+        Result(StatusCodes.Status404NotFound, ApiErrorCodes.RuntimeNotFound, "Runtime not found", $"No runtime '{runtimeId}' is configured.", runtimeId);
+
+    public static IResult Forbidden(string? runtimeId) =>
+        Result(StatusCodes.Status403Forbidden, ApiErrorCodes.Forbidden, "Forbidden", "This client may not do this.", runtimeId);
+
+    public static IResult Unauthorized() =>
+        Result(StatusCodes.Status401Unauthorized, ApiErrorCodes.Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key>).", null);
+
+    public static async Task Write(HttpContext context, int status, string code, string title, string detail, string? runtimeId)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("type", "about:blank");
+        writer.WriteString("title", title);
+        writer.WriteNumber("status", status);
+        writer.WriteString("detail", detail);
+        writer.WriteString("code", code);
+        if (runtimeId is not null) writer.WriteString("runtime_id", runtimeId);
+        writer.WriteString("trace_id", Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
+    private sealed class ProblemResult(int status, string code, string title, string detail, string? runtimeId) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext, status, code, title, detail, runtimeId);
+    }
+}

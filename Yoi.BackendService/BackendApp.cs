@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.Observation;
+using Yoi.BackendService.Projection;
+using Yoi.BackendService.Proxy;
+using Yoi.BackendService.Registry;
+using Yoi.EventLog;
+using Yoi.EventLog.Memory;
+using Yoi.EventLog.Redis;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yoi.Runtime;
+using Yoi.Runtime.State;
+using Yoi.Runtime.Streams;
+using Yoi.Runtime.Workers;
+using Yoi.ServiceDefaults;
+
+namespace Yoi.BackendService;
+
+/// <summary>Creates the runtime hosted in the Backend process for an <c>embedded</c> source.</summary>
+public delegate IWorkerRuntime EmbeddedRuntimeFactory(string runtimeId, IEventLog log, ISnapshotStore snapshots, ILoggerFactory loggerFactory);
+
+/// <summary>
+/// The Backend application: <c>Program.cs</c> runs it, tests build it in process with configuration overrides.
+/// </summary>
+public static class BackendApp
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults("backend");
+        await builder.AddBackendAsync(cancellationToken);
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
+        app.UseWebSockets();
+        app.MapDefaultEndpoints();
+        app.MapOpenApi();
+        app.MapRuntimeEndpoints();
+        app.MapObservationEndpoints();
+        return app;
+    }
+
+    /// <summary>Options, the event log (Redis, or in memory without <c>ConnectionStrings:redis</c>), registry, seam, observation.</summary>
+    public static async Task AddBackendAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
+    {
+        var options = BackendOptions.Load(builder.Configuration);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
+        });
+
+        var redis = builder.Configuration.GetConnectionString("redis");
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            RedisConnectionOptions redisOptions;
+            try
+            {
+                redisOptions = RedisConnectionOptions.Parse(redis);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                throw new InvalidOperationException("Invalid configuration: ConnectionStrings:redis is not a valid Redis connection string.", ex);
+            }
+            redisOptions.ClientName ??= "yoi-backend";
+            var client = await RedisClient.ConnectAsync(redisOptions, cancellationToken);
+            services.AddSingleton(_ => client);
+            services.AddSingleton<IEventLog>(_ => new RedisEventLog(client));
+            services.AddSingleton<ISnapshotStore>(_ => new RedisSnapshotStore(client));
+            services.AddHealthChecks().AddCheck("redis", new RedisHealthCheck(client));
+        }
+        else
+        {
+            services.AddSingleton<IEventLog>(_ => new InMemoryEventLog());
+            services.AddSingleton<ISnapshotStore>(_ => new InMemorySnapshotStore());
+        }
+        services.AddSingleton<WorkerSnapshotReader>();
+        services.AddSingleton(TimeProvider.System);
+
+        foreach (var runtime in options.Runtimes.Where(r => r.Source == RuntimeSourceKinds.Remote))
+        {
+            var baseUrl = runtime.ResolvedBaseUrl!.ToString();
+            services.AddHttpClient(HttpClientName(runtime.Id!), http =>
+                {
+                    http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+                    http.Timeout = Timeout.InfiniteTimeSpan;
+                })
+                .RemoveAllLoggers() // its default logs name the runtime URL
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    ConnectTimeout = TimeSpan.FromSeconds(runtime.TimeoutSeconds),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    AllowAutoRedirect = false,
+                    UseProxy = false,
+                });
+        }
+        var embedded = EmbeddedRuntimeOptions(builder.Configuration, options);
+        services.TryAddSingleton<EmbeddedRuntimeFactory>((id, log, snapshots, loggerFactory) =>
+            WorkerRuntime.CreateEmbedded(id, log, snapshots, loggerFactory, embedded[id]));
+        services.AddSingleton(sp => new RuntimeRegistry(CreateSources(sp, options), sp.GetRequiredService<IEventLog>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.AddSingleton(new ApiKeyAuthenticator(options.ApiKeys));
+        services.AddSingleton<IProjectionPolicy, RolePolicy>();
+        services.AddSingleton<Api.ClientAccess>();
+        services.AddSingleton<StreamTailReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamTailReader>());
+    }
+
+    /// <summary>
+    /// The settings of each embedded runtime: <c>Backend:Runtimes:{i}:Runtime</c> (the Runtime service's <c>Runtime</c>
+    /// section: providers, retention, scripted pace), with the id and key prefix of the registry entry.
+    /// </summary>
+    private static Dictionary<string, RuntimeOptions> EmbeddedRuntimeOptions(IConfiguration configuration, BackendOptions options)
+    {
+        var result = new Dictionary<string, RuntimeOptions>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Runtimes.Count; i++)
+        {
+            var runtime = options.Runtimes[i];
+            if (runtime.Source != RuntimeSourceKinds.Embedded) continue;
+            var embedded = new RuntimeOptions();
+            configuration.GetSection($"Backend:Runtimes:{i}:Runtime").Bind(embedded);
+            embedded.Id = runtime.Id!;
+            embedded.KeyPrefix = runtime.KeyPrefix;
+            var errors = embedded.Validate(requireToken: false);
+            if (errors.Count > 0)
+                throw new InvalidOperationException($"Invalid configuration: Backend:Runtimes:{i}:Runtime: {string.Join(" ", errors)}");
+            result[runtime.Id!] = embedded;
+        }
+        return result;
+    }
+
+    private static string HttpClientName(string runtimeId) => "yoi-runtime:" + runtimeId;
+
+    private static List<RuntimeEntry> CreateSources(IServiceProvider services, BackendOptions options)
+    {
+        var log = services.GetRequiredService<IEventLog>();
+        var entries = new List<RuntimeEntry>();
+        for (var i = 0; i < options.Runtimes.Count; i++)
+        {
+            var runtime = options.Runtimes[i];
+            var id = runtime.Id!;
+            var keys = new StreamKeys(runtime.KeyPrefix, id);
+            IRuntimeSource source;
+            if (runtime.Source == RuntimeSourceKinds.Remote)
+            {
+                var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(id));
+                source = new RemoteRuntimeSource(id, http, runtime.Token!, TimeSpan.FromSeconds(runtime.TimeoutSeconds));
+            }
+            else
+            {
+                var factory = services.GetRequiredService<EmbeddedRuntimeFactory>();
+                var workerRuntime = factory(id, log, services.GetRequiredService<ISnapshotStore>(), services.GetRequiredService<ILoggerFactory>());
+                source = new EmbeddedRuntimeSource(workerRuntime, keys, services.GetRequiredService<WorkerSnapshotReader>());
+            }
+            entries.Add(new RuntimeEntry(id, source, keys));
+        }
+        return entries;
+    }
+
+    private sealed class RedisHealthCheck(RedisClient client) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await client.PingAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception)
+            {
+                return HealthCheckResult.Unhealthy("Redis does not answer.");
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Yoi.EventLog;
+
+namespace Yoi.BackendService.Observation;
+
+/// <summary>The Backend's traces and metrics: ActivitySource and Meter <c>Yoi.Backend</c>.</summary>
+public static class BackendTelemetry
+{
+    public const string Name = "Yoi.Backend";
+
+    public static readonly ActivitySource Source = new(Name, "1.0.0");
+    public static readonly Meter Meter = new(Name, "1.0.0");
+
+    public static readonly Counter<long> EventsDelivered =
+        Meter.CreateCounter<long>("yoi.backend.events.delivered", "{event}", "Event frames handed to WebSocket clients.");
+    public static readonly Histogram<long> BacklogReplaySize =
+        Meter.CreateHistogram<long>("yoi.backend.backlog.replay.size", "{event}", "Events replayed from the log when a client connects.");
+    public static readonly UpDownCounter<long> WebSocketConnections =
+        Meter.CreateUpDownCounter<long>("yoi.backend.websocket.connections", "{connection}", "Open observation WebSockets.");
+    public static readonly Counter<long> SlowConsumerDisconnects =
+        Meter.CreateCounter<long>("yoi.backend.slow_consumer.disconnects", "{connection}", "Clients closed with 4408.");
+
+    /// <summary>The consumer span of one entry read from the log, parented to the producer's stored <c>traceparent</c>.</summary>
+    public static Activity? StartReceive(string streamLabel, LogEntry entry)
+    {
+        if (!Source.HasListeners()) return null;
+        ActivityContext.TryParse(entry.TraceParent, entry.TraceState, isRemote: true, out var parent);
+        var activity = Source.StartActivity(ActivityKind.Consumer, parent, name: "receive " + streamLabel);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "redis");
+            activity.SetTag("messaging.operation.type", "receive");
+            activity.SetTag("messaging.destination.name", streamLabel);
+            activity.SetTag("messaging.message.id", entry.Cursor.ToString());
+        }
+        return activity;
+    }
+
+    /// <summary>The span of handing one frame to the clients of one projection, child of the receive span.</summary>
+    public static Activity? StartDeliver(ActivityContext receive, int clients)
+    {
+        if (receive == default || !Source.HasListeners()) return null;
+        var activity = Source.StartActivity("deliver", ActivityKind.Producer, receive);
+        activity?.SetTag("yoi.clients", clients);
+        return activity;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Text.Json;
+using Yoi.BackendService.Projection;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Events;
+using Yoi.Protocol.Transcripts;
+
+namespace Yoi.BackendService.Observation;
+
+/// <summary>Builds the bytes of observation frames (one array per frame, shared by every client of a projection).</summary>
+public static class FrameFactory
+{
+    private static readonly byte[] MalformedPayload =
+        """{"event":"diagnostic","data":{"code":"malformed_event","message":"The stored event is not valid JSON."}}"""u8.ToArray();
+
+    public static byte[] Event(StreamCursor cursor, string runtimeId, string? workerId, ReadOnlySpan<byte> payload, ProjectionKind projection)
+    {
+        byte[]? redacted = projection == ProjectionKind.Redacted ? EventRedactor.Redact(payload) : null;
+        var buffer = new ArrayBufferWriter<byte>(payload.Length + 96);
+        try
+        {
+            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, redacted ?? payload);
+        }
+        catch (JsonException)
+        {
+            buffer.ResetWrittenCount();
+            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, MalformedPayload, trustedPayload: true);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Snapshot(StreamCursor cursor, string runtimeId, string workerId, WorkerSnapshot snapshot, ProjectionKind projection)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeWriter.WriteSnapshotFrame(buffer, cursor, runtimeId, workerId,
+            projection == ProjectionKind.Redacted ? EventRedactor.Redact(snapshot) : snapshot);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Diagnostic(string code, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        EnvelopeWriter.WriteDiagnosticFrame(buffer, code, message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// A runtime-wide stream entry is the event plus a top-level <c>"worker_id"</c>; the frame carries the worker id
+    /// in its header and the event without it. Entries without one pass unchanged (worker id null).
+    /// </summary>
+    public static ReadOnlyMemory<byte> SplitRuntimeEntry(ReadOnlyMemory<byte> entry, out string? workerId)
+    {
+        workerId = null;
+        var span = entry.Span;
+        try
+        {
+            var reader = new Utf8JsonReader(span);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return entry;
+            var found = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isWorker = reader.ValueTextEquals("worker_id"u8);
+                reader.Read();
+                if (isWorker && reader.TokenType == JsonTokenType.String)
+                {
+                    var id = reader.GetString();
+                    if (ResourceId.IsValid(id)) workerId = id;
+                    found = true;
+                }
+                reader.Skip();
+            }
+            if (!found) return entry;
+
+            var buffer = new ArrayBufferWriter<byte>(span.Length);
+            using (var writer = new Utf8JsonWriter(buffer, WorkerEventJson.WriterOptions))
+            {
+                reader = new Utf8JsonReader(span);
+                reader.Read();
+                writer.WriteStartObject();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var skip = reader.ValueTextEquals("worker_id"u8);
+                    var name = reader.GetString()!;
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    if (skip) continue;
+                    writer.WritePropertyName(name);
+                    writer.WriteRawValue(span[start..(int)reader.BytesConsumed], skipInputValidation: true);
+                }
+                writer.WriteEndObject();
+            }
+            return buffer.WrittenMemory;
+        }
+        catch (JsonException)
+        {
+            return entry;
+        }
+    }
+}

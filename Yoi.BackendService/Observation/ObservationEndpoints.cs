@@ -1,0 +1,103 @@
+using Yoi.BackendService.Api;
+using Yoi.BackendService.Projection;
+using Yoi.BackendService.Registry;
+using Yoi.EventLog;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Cursors;
+using Yoi.Runtime.State;
+
+namespace Yoi.BackendService.Observation;
+
+/// <summary>The two observation WebSocket routes of SPEC 5.3 and the connection checks before a session starts.</summary>
+public static partial class ObservationEndpoints
+{
+    public static IEndpointRouteBuilder MapObservationEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.Map("/api/runtimes/{rid}/workers/{wid}/events/ws", (HttpContext context, string rid, string wid) => HandleAsync(context, rid, wid))
+            .WithName("ObserveWorker").WithSummary("Observe one worker (WebSocket, see docs/protocol.md).").ExcludeFromDescription();
+        app.Map("/api/runtimes/{rid}/events/ws", (HttpContext context, string rid) => HandleAsync(context, rid, null))
+            .WithName("ObserveRuntime").WithSummary("Observe a runtime's lifecycle stream (WebSocket).").ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, string rid, string? wid)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await ApiProblems.Write(context, StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, "Invalid request",
+                "This route accepts WebSocket requests only.", null);
+            return;
+        }
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<BackendOptions>().Observation;
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.KeepAliveSeconds > 0 ? TimeSpan.FromSeconds(options.KeepAliveSeconds) : Timeout.InfiniteTimeSpan,
+        });
+        BackendTelemetry.WebSocketConnections.Add(1);
+        try
+        {
+            var session = new ObservationSession(socket, services.GetRequiredService<IEventLog>(),
+                services.GetRequiredService<WorkerSnapshotReader>(), services.GetRequiredService<StreamTailReader>(),
+                options, lifetime.ApplicationStopping, context.RequestAborted);
+            ObservationTarget? target;
+            Rejection? rejection;
+            try
+            {
+                (target, rejection) = await ValidateAsync(context, rid, wid);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObservationEndpoints)), ex);
+                (target, rejection) = (null, new Rejection("internal", "The backend could not check the request; retry.",
+                    ObservationCloseCodes.InternalError));
+            }
+            if (rejection is { } r) await session.RejectAsync(r.Code, r.Message, r.CloseCode);
+            else await session.RunAsync(target!);
+            if (session.Failure is { } failure)
+                LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObservationEndpoints)), failure);
+        }
+        finally
+        {
+            BackendTelemetry.WebSocketConnections.Add(-1);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An observation connection failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    private readonly record struct Rejection(string Code, string Message, int CloseCode);
+
+    private static async Task<(ObservationTarget? Target, Rejection? Rejection)> ValidateAsync(HttpContext context, string rid, string? wid)
+    {
+        var services = context.RequestServices;
+        if (!ResourceId.IsValid(rid) || (wid is not null && !ResourceId.IsValid(wid)))
+            return (null, new Rejection(ApiErrorCodes.InvalidRequest, "Runtime and worker ids are 1-64 characters of [A-Za-z0-9_-].",
+                ObservationCloseCodes.BadRequest));
+        var identity = services.GetRequiredService<ApiKeyAuthenticator>().Authenticate(context);
+        if (identity is null)
+            return (null, new Rejection(DiagnosticCodes.Forbidden, "A valid API key is required.", ObservationCloseCodes.Forbidden));
+        var registry = services.GetRequiredService<RuntimeRegistry>();
+        if (!registry.TryGet(rid, out var runtime))
+            return (null, new Rejection(DiagnosticCodes.RuntimeNotFound, $"No runtime '{rid}' is configured.", ObservationCloseCodes.NotFound));
+        var policy = services.GetRequiredService<IProjectionPolicy>();
+        if (!policy.CanObserve(identity, rid, wid))
+            return (null, new Rejection(DiagnosticCodes.Forbidden, "This client may not observe this stream.", ObservationCloseCodes.Forbidden));
+        if (wid is not null && !await registry.WorkerExistsAsync(runtime, wid, context.RequestAborted))
+            return (null, new Rejection(DiagnosticCodes.WorkerNotFound, $"The runtime '{rid}' has no worker '{wid}'.", ObservationCloseCodes.NotFound));
+
+        string? cursor = null;
+        if (context.Request.Query.TryGetValue("cursor", out var values))
+        {
+            cursor = values.Count == 1 ? values[0] : null;
+            string? reason = "give it once";
+            if (cursor is null || !StreamCursor.TryParse(cursor.AsSpan(), out _, out reason))
+                return (null, new Rejection(DiagnosticCodes.CursorMalformed, $"The cursor is malformed: {reason}.",
+                    ObservationCloseCodes.BadRequest));
+        }
+        var stream = wid is null ? runtime.Keys.RuntimeEvents : runtime.Keys.WorkerEvents(wid);
+        return (new ObservationTarget(runtime, wid, stream, policy.Project(identity), cursor), null);
+    }
+}

@@ -1,0 +1,276 @@
+using System.Net.WebSockets;
+using Yoi.BackendService.Projection;
+using Yoi.BackendService.Registry;
+using Yoi.EventLog;
+using Yoi.Protocol;
+using Yoi.Protocol.Cursors;
+using Yoi.Runtime.State;
+
+namespace Yoi.BackendService.Observation;
+
+/// <summary>WebSocket close codes of the observation protocol (docs/protocol.md).</summary>
+public static class ObservationCloseCodes
+{
+    public const int GoingAway = 1001;
+    public const int InternalError = 1011;
+    public const int MessageTooBig = 1009;
+    public const int BadRequest = 4400;
+    public const int Forbidden = 4403;
+    public const int NotFound = 4404;
+    public const int SlowConsumer = 4408;
+}
+
+/// <summary>What one observation connection watches, after validation.</summary>
+public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, string Stream, ProjectionKind Projection, string? Cursor);
+
+/// <summary>
+/// One observation WebSocket after its handshake (SPEC 5.3): subscribe first, then the start the cursor asks for
+/// (snapshot, backlog, or a diagnostic and a snapshot), then live. One writer at a time (a send lock); a receive loop
+/// answers client frames with <c>observation_only</c> and closes 1009 on oversized ones.
+/// </summary>
+internal sealed class ObservationSession(
+    WebSocket socket,
+    IEventLog log,
+    WorkerSnapshotReader snapshots,
+    StreamTailReader tail,
+    ObservationOptions options,
+    CancellationToken stopping,
+    CancellationToken aborted)
+{
+    private const int BacklogPage = 512;
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SlowConsumerGrace = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly CancellationTokenSource _clientGone = new();
+    private StreamCursor _lastSent;
+
+    /// <summary>What ended the session abnormally (the event log failed); the client got close 1011.</summary>
+    public Exception? Failure { get; private set; }
+    private bool _closeSent;
+
+    /// <summary>Sends a diagnostic and closes (a rejected connection).</summary>
+    public async Task RejectAsync(string code, string message, int closeCode)
+    {
+        try
+        {
+            await SendAsync(FrameFactory.Diagnostic(code, message), aborted);
+            await CloseAsync(closeCode, code);
+            await DrainUntilClosedAsync();
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+    }
+
+    public async Task RunAsync(ObservationTarget target)
+    {
+        var receive = ReceiveLoopAsync();
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted, _clientGone.Token);
+        var subscriber = new ObservationSubscriber(target.Projection, options.ClientQueueCapacity);
+        StreamHub? hub = null;
+        try
+        {
+            hub = await tail.SubscribeAsync(target.Stream, target.Runtime.Id, target.WorkerId, subscriber, session.Token);
+            await StartAsync(target, session.Token);
+            await CatchUpAsync(target, subscriber, session.Token);
+            await LiveAsync(subscriber, session.Token);
+            if (subscriber.IsSlow)
+            {
+                BackendTelemetry.SlowConsumerDisconnects.Add(1);
+                using var grace = new CancellationTokenSource(SlowConsumerGrace);
+                using var _ = grace.Token.Register(socket.Abort);
+                await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
+                    "The client did not keep up; reconnect with the last cursor to resume."), aborted);
+                await CloseAsync(ObservationCloseCodes.SlowConsumer, DiagnosticCodes.SlowConsumer);
+            }
+        }
+        catch (OperationCanceledException) when (session.IsCancellationRequested) { }
+        catch (WebSocketException) { }
+        catch (Exception ex)
+        {
+            Failure = ex;
+        }
+        finally
+        {
+            subscriber.Complete();
+            if (hub is not null) tail.Unsubscribe(hub, subscriber);
+        }
+        try
+        {
+            if (stopping.IsCancellationRequested) await CloseAsync(ObservationCloseCodes.GoingAway, "server shutting down");
+            else if (Failure is not null) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
+            else if (_clientGone.IsCancellationRequested) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
+            await DrainUntilClosedAsync(receive);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+    }
+
+    private async Task StartAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        var stream = target.Stream;
+        if (target.Cursor is null)
+        {
+            if (target.WorkerId is null) _lastSent = await CurrentEndAsync(stream, cancellationToken);
+            else await SendSnapshotAsync(target, cancellationToken);
+            return;
+        }
+        if (!StreamCursor.TryParse(target.Cursor.AsSpan(), out var cursor, out _))
+            throw new InvalidOperationException("The cursor was validated before the session started.");
+        var status = await log.ClassifyAsync(stream, cursor, cancellationToken);
+        if (status == CursorStatus.StreamMissing && cursor.IsZero) status = CursorStatus.Retained;
+        switch (status)
+        {
+            case CursorStatus.Retained:
+                _lastSent = cursor;
+                return;
+            case CursorStatus.Expired:
+                await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.CursorExpired,
+                    "Events after the cursor were trimmed by retention; starting from a snapshot."), cancellationToken);
+                break;
+            default:
+                await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.CursorUnknown,
+                    "The cursor is not a position of this stream; starting from a snapshot."), cancellationToken);
+                break;
+        }
+        if (target.WorkerId is null) _lastSent = await CurrentEndAsync(stream, cancellationToken);
+        else await SendSnapshotAsync(target, cancellationToken);
+    }
+
+    private async Task<StreamCursor> CurrentEndAsync(string stream, CancellationToken cancellationToken) =>
+        (await log.GetMetadataAsync(stream, cancellationToken))?.LastGeneratedId ?? StreamCursor.Zero;
+
+    private async Task SendSnapshotAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        var keys = target.Runtime.Keys;
+        var checkpoint = await snapshots.ReadAsync(keys.WorkerEvents(target.WorkerId!), keys.WorkerState(target.WorkerId!), cancellationToken);
+        await SendAsync(FrameFactory.Snapshot(checkpoint.Cursor, target.Runtime.Id, target.WorkerId!, checkpoint.Snapshot, target.Projection),
+            cancellationToken);
+        _lastSent = checkpoint.Cursor;
+    }
+
+    /// <summary>Replays the log after the last sent cursor until the live buffer takes over without a gap.</summary>
+    private async Task CatchUpAsync(ObservationTarget target, ObservationSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        long replayed = 0;
+        while (true)
+        {
+            while (true)
+            {
+                var page = await log.ReadAfterAsync(target.Stream, _lastSent, BacklogPage, cancellationToken);
+                foreach (var entry in page)
+                {
+                    var workerId = target.WorkerId;
+                    var payload = workerId is null ? FrameFactory.SplitRuntimeEntry(entry.Payload, out workerId) : entry.Payload;
+                    await SendAsync(FrameFactory.Event(entry.Cursor, target.Runtime.Id, workerId, payload.Span, target.Projection),
+                        cancellationToken);
+                    _lastSent = entry.Cursor;
+                    replayed++;
+                }
+                if (page.Count < BacklogPage) break;
+            }
+            if (subscriber.TryGoLive(_lastSent)) break;
+        }
+        BackendTelemetry.BacklogReplaySize.Record(replayed);
+        BackendTelemetry.EventsDelivered.Add(replayed);
+    }
+
+    private async Task LiveAsync(ObservationSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        var queue = subscriber.Queue;
+        while (await queue.WaitToReadAsync(cancellationToken))
+        {
+            while (queue.TryRead(out var frame))
+            {
+                if (frame.Cursor <= _lastSent) continue;
+                await SendAsync(frame.Bytes, aborted);
+                _lastSent = frame.Cursor;
+                BackendTelemetry.EventsDelivered.Add(1);
+            }
+        }
+    }
+
+    private async Task SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            if (_closeSent) return;
+            await socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task CloseAsync(int code, string description)
+    {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        await _send.WaitAsync(timeout.Token);
+        try
+        {
+            if (_closeSent || socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+            _closeSent = true;
+            await socket.CloseOutputAsync((WebSocketCloseStatus)code, description, timeout.Token);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    /// <summary>Waits (bounded) for the client's close after ours, so it reads our close code before the TCP close.</summary>
+    private async Task DrainUntilClosedAsync(Task? receive = null)
+    {
+        if (receive is not null)
+        {
+            await receive.WaitAsync(CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
+        }
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        while (socket.State == WebSocketState.CloseSent)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close) break;
+        }
+    }
+
+    /// <summary>Client frames: <c>observation_only</c>; an oversized frame closes 1009; the client's close ends the session.</summary>
+    private async Task ReceiveLoopAsync()
+    {
+        await Task.Yield();
+        var buffer = new byte[options.MaxClientFrameBytes];
+        try
+        {
+            while (true)
+            {
+                var count = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (count == buffer.Length)
+                    {
+                        await CloseAsync(ObservationCloseCodes.MessageTooBig, "frame too large");
+                        _clientGone.Cancel();
+                        await DrainUntilClosedAsync();
+                        return;
+                    }
+                    result = await socket.ReceiveAsync(buffer.AsMemory(count), aborted);
+                    count += result.Count;
+                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _clientGone.Cancel();
+                    return;
+                }
+                await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.ObservationOnly,
+                    "This connection is observation only; send commands through the REST API."), aborted);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _clientGone.Cancel();
+        }
+    }
+}

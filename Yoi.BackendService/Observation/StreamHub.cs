@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Yoi.BackendService.Projection;
+using Yoi.EventLog;
+using Yoi.Protocol.Cursors;
+
+namespace Yoi.BackendService.Observation;
+
+/// <summary>
+/// The subscribers of one observed stream (a worker's events, or a runtime's lifecycle stream). The
+/// <see cref="StreamTailReader"/> reads the stream once for all of them and calls <see cref="Publish"/>; each entry
+/// becomes frame bytes once per distinct projection among the subscribers, and the same bytes go to each of them.
+/// </summary>
+public sealed class StreamHub
+{
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ImmutableArray<ObservationSubscriber> _subscribers = [];
+
+    internal StreamHub(string stream, string runtimeId, string? workerId)
+    {
+        Stream = stream;
+        RuntimeId = runtimeId;
+        WorkerId = workerId;
+        Label = workerId is null ? runtimeId + "/events" : runtimeId + "/" + workerId;
+    }
+
+    /// <summary>The internal stream key (never shown to clients).</summary>
+    public string Stream { get; }
+    public string RuntimeId { get; }
+    /// <summary>The worker of a worker stream; null for the runtime-wide stream (worker id read per entry).</summary>
+    public string? WorkerId { get; }
+    /// <summary>A client-safe name for telemetry: <c>rt/worker</c> or <c>rt/events</c>.</summary>
+    public string Label { get; }
+
+    /// <summary>The tail continues after this cursor; every later entry is published.</summary>
+    public StreamCursor Position { get; private set; }
+
+    public Task Ready => _ready.Task;
+    internal bool IsReady => _ready.Task.IsCompletedSuccessfully;
+    internal int Count => _subscribers.Length;
+
+    internal void Add(ObservationSubscriber subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Add(subscriber));
+    internal void Remove(ObservationSubscriber subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
+
+    internal void Start(StreamCursor position)
+    {
+        Position = position;
+        _ready.TrySetResult();
+    }
+
+    internal void Fail(Exception error) => _ready.TrySetException(error);
+
+    /// <summary>Publishes entries read after <see cref="Position"/>, oldest first. Called only by the tail loop.</summary>
+    internal void Publish(IReadOnlyList<LogEntry> entries)
+    {
+        var subscribers = _subscribers;
+        foreach (var entry in entries)
+        {
+            if (entry.Cursor <= Position) continue;
+            Position = entry.Cursor;
+            if (subscribers.IsEmpty) continue;
+
+            using var receive = BackendTelemetry.StartReceive(Label, entry);
+            var workerId = WorkerId;
+            var payload = WorkerId is null ? FrameFactory.SplitRuntimeEntry(entry.Payload, out workerId) : entry.Payload;
+            byte[]? passThrough = null, redacted = null;
+            foreach (var subscriber in subscribers)
+            {
+                byte[] frame;
+                if (subscriber.Projection == ProjectionKind.PassThrough)
+                {
+                    frame = passThrough ??= Build(entry.Cursor, workerId, payload, ProjectionKind.PassThrough, receive, subscribers);
+                }
+                else
+                {
+                    frame = redacted ??= Build(entry.Cursor, workerId, payload, ProjectionKind.Redacted, receive, subscribers);
+                }
+                subscriber.Deliver(new OutgoingFrame(entry.Cursor, frame));
+            }
+        }
+    }
+
+    private byte[] Build(StreamCursor cursor, string? workerId, ReadOnlyMemory<byte> payload, ProjectionKind projection,
+        System.Diagnostics.Activity? receive, ImmutableArray<ObservationSubscriber> subscribers)
+    {
+        using var deliver = receive is null ? null
+            : BackendTelemetry.StartDeliver(receive.Context, subscribers.Count(s => s.Projection == projection));
+        deliver?.SetTag("yoi.projection", projection == ProjectionKind.PassThrough ? "pass_through" : "redacted");
+        return FrameFactory.Event(cursor, RuntimeId, workerId, payload.Span, projection);
+    }
+}

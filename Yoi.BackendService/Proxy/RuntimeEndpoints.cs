@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Yoi.BackendService.Api;
+using Yoi.BackendService.Projection;
+using Yoi.BackendService.Registry;
+using Yoi.EventLog;
+using Yoi.Protocol;
+using Yoi.Protocol.Api;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Transcripts;
+
+namespace Yoi.BackendService.Proxy;
+
+/// <summary>The client REST API of SPEC 5.2: commands proxied to the runtime's source, events served from the log.</summary>
+public static class RuntimeEndpoints
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runtimes").AddEndpointFilter<ClientAccess>().WithTags("runtimes");
+
+        api.MapGet("/", ListRuntimes).WithName("ListRuntimes").WithSummary("Configured runtimes with availability.")
+            .Produces<RuntimeList>();
+        api.MapGet("/{rid}", GetRuntime).WithName("GetRuntime").Produces<RuntimeInfo>();
+        api.MapGet("/{rid}/workers", ListWorkers).WithName("ListWorkers").Produces<WorkerList>();
+        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").Accepts<CreateWorkerRequest>("application/json")
+            .Produces<WorkerInfo>(StatusCodes.Status201Created);
+        api.MapGet("/{rid}/workers/{wid}", GetWorker).WithName("GetWorker").Produces<WorkerInfo>();
+        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").Accepts<InputRequest>("application/json")
+            .Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerSnapshot>();
+        api.MapGet("/{rid}/workers/{wid}/events", GetEvents).WithName("GetEvents")
+            .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<JsonElement>();
+        api.MapGet("/{rid}/plugins", ListPlugins).WithName("ListPlugins").Produces<JsonElement>();
+        api.MapGet("/{rid}/plugins/{pid}", GetPlugin).WithName("GetPlugin").Produces<JsonElement>();
+        return app;
+    }
+
+    private static async Task<IResult> ListRuntimes(HttpContext context, RuntimeRegistry registry, IProjectionPolicy policy)
+    {
+        var client = ClientAccess.Identity(context);
+        var visible = registry.Runtimes.Where(r => policy.CanObserve(client, r.Id, null)).ToList();
+        var infos = await Task.WhenAll(visible.Select(r => registry.DescribeAsync(r, context.RequestAborted)));
+        return Json(new RuntimeList(infos), ApiJsonContext.Default.RuntimeList);
+    }
+
+    private static Task<IResult> GetRuntime(HttpContext context, string rid, RuntimeRegistry registry, IProjectionPolicy policy) =>
+        Handle(context, rid, null, null, async (r, ct) => Json(await registry.DescribeAsync(r, ct), ApiJsonContext.Default.RuntimeInfo));
+
+    private static Task<IResult> ListWorkers(HttpContext context, string rid) =>
+        Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.ListWorkersAsync(ct), ApiJsonContext.Default.WorkerList));
+
+    private static Task<IResult> CreateWorker(HttpContext context, string rid) =>
+        Handle(context, rid, null, RuntimeCommands.CreateWorker, async (r, ct) =>
+        {
+            var (request, error) = await ReadBodyAsync(context, ApiJsonContext.Default.CreateWorkerRequest, allowEmpty: true);
+            if (error is not null) return ApiProblems.InvalidRequest(error, rid);
+            var worker = await r.Source.CreateWorkerAsync(request ?? new CreateWorkerRequest(), ct);
+            return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created,
+                $"/api/runtimes/{rid}/workers/{worker.WorkerId}");
+        });
+
+    private static Task<IResult> GetWorker(HttpContext context, string rid, string wid) =>
+        Handle(context, rid, wid, null, async (r, ct) => Json(await r.Source.GetWorkerAsync(wid, ct), ApiJsonContext.Default.WorkerInfo));
+
+    private static Task<IResult> SendInput(HttpContext context, string rid, string wid) =>
+        Handle(context, rid, wid, RuntimeCommands.Input, async (r, ct) =>
+        {
+            var (request, error) = await ReadBodyAsync(context, ApiJsonContext.Default.InputRequest, allowEmpty: false);
+            if (error is not null) return ApiProblems.InvalidRequest(error, rid);
+            if (string.IsNullOrWhiteSpace(request?.Text)) return ApiProblems.InvalidRequest("The 'text' property is required.", rid);
+            return Accepted(await r.Source.SendInputAsync(wid, request.Text, ct));
+        });
+
+    private static Task<IResult> Cancel(HttpContext context, string rid, string wid) =>
+        Handle(context, rid, wid, RuntimeCommands.Cancel, async (r, ct) => Accepted(await r.Source.CancelAsync(wid, ct)));
+
+    private static Task<IResult> Stop(HttpContext context, string rid, string wid) =>
+        Handle(context, rid, wid, RuntimeCommands.Stop, async (r, ct) => Accepted(await r.Source.StopAsync(wid, ct)));
+
+    private static Task<IResult> GetTranscript(HttpContext context, string rid, string wid, IProjectionPolicy policy) =>
+        Handle(context, rid, wid, null, async (r, ct) =>
+        {
+            var snapshot = await r.Source.GetTranscriptAsync(wid, ct);
+            if (policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted) snapshot = EventRedactor.Redact(snapshot);
+            return Json(snapshot, ProtocolJsonContext.Default.WorkerSnapshot);
+        });
+
+    private static Task<IResult> GetEvents(HttpContext context, string rid, string wid, RuntimeRegistry registry, IEventLog log,
+        IProjectionPolicy policy) =>
+        Handle(context, rid, wid, null, async (r, ct) =>
+        {
+            var after = StreamCursor.Zero;
+            var query = context.Request.Query;
+            if (query.TryGetValue("after", out var afterText)
+                && (afterText.Count != 1 || !StreamCursor.TryParse(afterText[0].AsSpan(), out after, out _)))
+                return ApiProblems.InvalidRequest("The 'after' cursor is malformed.", rid);
+            var limit = DefaultPageSize;
+            if (query.TryGetValue("limit", out var limitText)
+                && (limitText.Count != 1 || !int.TryParse(limitText[0], out limit) || limit is < 1 or > MaxPageSize))
+                return ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {MaxPageSize}.", rid);
+            if (!await registry.WorkerExistsAsync(r, wid, ct)) throw RuntimeSourceException.WorkerNotFound(rid, wid);
+
+            var entries = await log.ReadAfterAsync(r.Keys.WorkerEvents(wid), after, limit, ct);
+            var redact = policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted;
+            var events = entries.Select(e => new StoredEvent(e.Cursor, wid,
+                redact ? EventRedactor.Redact(e.Payload.Span) ?? e.Payload : e.Payload)).ToList();
+            var buffer = new ArrayBufferWriter<byte>();
+            EnvelopeWriter.WriteEventPage(buffer, rid, events, entries.Count > 0 ? entries[^1].Cursor : null);
+            return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+        });
+
+    private static Task<IResult> ListPlugins(HttpContext context, string rid) =>
+        Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.ListPluginsAsync(ct), ProtocolJsonContext.Default.JsonElement));
+
+    private static Task<IResult> GetPlugin(HttpContext context, string rid, string pid) =>
+        ResourceId.IsValid(pid)
+            ? Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.GetPluginAsync(pid, ct), ProtocolJsonContext.Default.JsonElement))
+            : Task.FromResult(ApiProblems.InvalidRequest("Plugin ids are 1-64 characters of [A-Za-z0-9_-].", ResourceId.IsValid(rid) ? rid : null));
+
+    /// <summary>
+    /// The common checks, in order: ids well formed (400), runtime configured (404), projection seam (403), then the
+    /// call; a <see cref="RuntimeSourceException"/> becomes its SPEC 5.1 problem.
+    /// </summary>
+    private static async Task<IResult> Handle(HttpContext context, string rid, string? wid, string? command,
+        Func<RuntimeEntry, CancellationToken, Task<IResult>> call)
+    {
+        if (!ResourceId.IsValid(rid)) return ApiProblems.InvalidRequest("Runtime ids are 1-64 characters of [A-Za-z0-9_-].");
+        if (wid is not null && !ResourceId.IsValid(wid)) return ApiProblems.InvalidRequest("Worker ids are 1-64 characters of [A-Za-z0-9_-].", rid);
+        var services = context.RequestServices;
+        if (!services.GetRequiredService<RuntimeRegistry>().TryGet(rid, out var runtime)) return ApiProblems.RuntimeNotFound(rid);
+        var policy = services.GetRequiredService<IProjectionPolicy>();
+        var client = ClientAccess.Identity(context);
+        var allowed = command is null ? policy.CanObserve(client, rid, wid) : policy.CanCommand(client, rid, command);
+        if (!allowed) return ApiProblems.Forbidden(rid);
+        try
+        {
+            return await call(runtime, context.RequestAborted);
+        }
+        catch (RuntimeSourceException ex)
+        {
+            return ApiProblems.From(ex, rid);
+        }
+    }
+
+    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK, string? location = null) =>
+        new JsonBodyResult<T>(value, typeInfo, status, location);
+
+    private static IResult Accepted(CommandAccepted accepted) =>
+        Json(accepted, ApiJsonContext.Default.CommandAccepted, StatusCodes.Status202Accepted);
+
+    private static async Task<(T? Value, string? Error)> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty)
+        where T : class
+    {
+        var request = context.Request;
+        if (request.ContentLength > MaxBodyBytes) return (null, $"The body is larger than {MaxBodyBytes} bytes.");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) return (null, $"The body is larger than {MaxBodyBytes} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) return allowEmpty ? (null, null) : (null, "A JSON body is required.");
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, "The body must be application/json.");
+        try
+        {
+            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);
+            return value is null ? (null, "The body must be a JSON object.") : (value, null);
+        }
+        catch (JsonException)
+        {
+            return (null, "The body is not valid JSON of the expected shape.");
+        }
+    }
+
+    private sealed class JsonBodyResult<T>(T value, JsonTypeInfo<T> typeInfo, int status, string? location) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            if (location is not null) httpContext.Response.Headers.Location = location;
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            await JsonSerializer.SerializeAsync(httpContext.Response.Body, value, typeInfo, httpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Yoi.BackendService.Observation;
+using Yoi.EventLog;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Events;
+using Yoi.Tests.EventLog.Redis;
+
+namespace Yoi.Tests.Backend;
+
+/// <summary>The receive span is parented to the producer's stored traceparent; the deliver span is its child.</summary>
+public sealed class BackendTelemetryTests(RedisServerFixture redis)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ReceiveSpan_ContinuesTheProducersTrace_AndDeliverIsItsChild()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is BackendTelemetry.Name or "test-producer",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var runtime = await FakeRuntime.StartAsync();
+        runtime.AddWorker("w1");
+        var (host, prefix) = await BackendHost.StartWithRedisAsync(redis, runtime);
+        await using var _ = host;
+        using var ws = await host.ConnectAsync("api/runtimes/rt-1/workers/w1/events/ws");
+        await ws.NextAsync<SnapshotFrame>();
+
+        using var producerSource = new ActivitySource("test-producer");
+        ActivityTraceId traceId;
+        using (var producer = producerSource.StartActivity("append", ActivityKind.Producer)!)
+        {
+            traceId = producer.TraceId;
+            await host.Log.AppendAsync(TestEvents.Keys(prefix).WorkerEvents("w1"), WorkerEventJson.SerializeToUtf8Bytes(new TextDeltaEvent("x")),
+                StreamRetention.Unbounded, Ct);
+        }
+        await ws.NextAsync<EventFrame>();
+        await Task.Delay(100, Ct);
+
+        var receive = Assert.Single(stopped, a => a.DisplayName == "receive rt-1/w1" && a.TraceId == traceId);
+        Assert.Equal(ActivityKind.Consumer, receive.Kind);
+        Assert.Equal("redis", receive.GetTagItem("messaging.system"));
+        var deliver = Assert.Single(stopped, a => a.DisplayName == "deliver" && a.ParentSpanId == receive.SpanId);
+        Assert.Equal(traceId, deliver.TraceId);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text;
+using Yoi.Tests.EventLog.Redis;
+
+namespace Yoi.Tests.Backend;
+
+/// <summary>
+/// SPEC 5.1: no body, header or frame at the client edge carries a runtime URL, token, Redis address or stream key.
+/// This test drives every route and failure itself, then scans everything every backend test recorded.
+/// </summary>
+public sealed class ClientEdgeLeakTests(RedisServerFixture redis)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task NoClientFacingResponseOrFrame_CarriesAnInternalAddressTokenOrKey()
+    {
+        await using var runtime = await FakeRuntime.StartAsync();
+        runtime.AddWorker("w1");
+        var (host, prefix) = await BackendHost.StartWithRedisAsync(redis, runtime);
+        await using var _ = host;
+        await TestEvents.AppendDeltasAsync(host.Log, TestEvents.Keys(prefix).WorkerEvents("w1"), 3);
+        using var http = host.Http();
+
+        var requests = new List<(HttpMethod, string, string?)>
+        {
+            (HttpMethod.Get, "api/runtimes", null), (HttpMethod.Get, "api/runtimes/rt-1", null), (HttpMethod.Get, "api/runtimes/rt-x", null),
+            (HttpMethod.Get, "api/runtimes/rt-1/workers", null), (HttpMethod.Post, "api/runtimes/rt-1/workers", "{}"),
+            (HttpMethod.Get, "api/runtimes/rt-1/workers/w1", null), (HttpMethod.Get, "api/runtimes/rt-1/workers/ghost", null),
+            (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", """{"text":"hi"}"""), (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", "{"),
+            (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel", null), (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop", null),
+            (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/transcript", null), (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events", null),
+            (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?after=bad", null), (HttpMethod.Get, "api/runtimes/rt-1/plugins", null),
+            (HttpMethod.Get, "api/runtimes/rt-1/plugins/nope", null), (HttpMethod.Get, "openapi/v1.json", null), (HttpMethod.Get, "health", null),
+        };
+        foreach (var status in new[] { 401, 404, 405, 409, 500 })
+        {
+            runtime.Respond = context => FakeRuntime.Problem(context, status, status == 409 ? "already_running" : "x");
+            foreach (var (method, path, body) in requests) await Send(http, method, path, body);
+        }
+        runtime.Respond = null;
+        foreach (var (method, path, body) in requests) await Send(http, method, path, body);
+
+        foreach (var path in new[] { "api/runtimes/rt-1/workers/w1/events/ws", "api/runtimes/rt-1/workers/w1/events/ws?cursor=0-0",
+                     "api/runtimes/rt-1/workers/w1/events/ws?cursor=x", "api/runtimes/rt-1/workers/w1/events/ws?cursor=99999999999999-0",
+                     "api/runtimes/rt-1/workers/ghost/events/ws", "api/runtimes/rt-9/events/ws", "api/runtimes/rt-1/events/ws" })
+        {
+            using var ws = await host.ConnectAsync(path);
+            await ws.SendTextAsync("hello");
+            for (var i = 0; i < 3 && await ws.TryNextAsync(TimeSpan.FromSeconds(1)) is not null; i++) { }
+        }
+
+        Assert.True(ClientEdgeRecorder.Count > 100);
+        Assert.Contains(prefix, ClientEdgeRecorder.AllSecrets);
+        Assert.Contains(runtime.Token, ClientEdgeRecorder.AllSecrets);
+        Assert.Contains(redis.ConnectionString, ClientEdgeRecorder.AllSecrets);
+        var leaks = ClientEdgeRecorder.Leaks().Take(5).Select(l => $"'{l.Secret}' in: {l.Text[..Math.Min(300, l.Text.Length)]}").ToList();
+        Assert.True(leaks.Count == 0, string.Join("\n", leaks));
+    }
+
+    private static async Task Send(HttpClient http, HttpMethod method, string path, string? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request, Ct);
+        Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+    }
+}

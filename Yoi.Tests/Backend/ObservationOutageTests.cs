@@ -1,0 +1,62 @@
+using Yoi.EventLog;
+using Yoi.Protocol.Cursors;
+using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Events;
+using Yoi.Tests.EventLog.Redis;
+
+namespace Yoi.Tests.Backend;
+
+/// <summary>A Redis outage: new connections close 1011 (resumable); connected clients keep going once Redis is back.</summary>
+public sealed class ObservationOutageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RedisRestart_NewConnectionsClose1011_ConnectedClientsResumeLiveDelivery()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var runtime = await FakeRuntime.StartAsync();
+        runtime.AddWorker("w1");
+        ClientEdgeRecorder.Secret(server.ConnectionString);
+        await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = server.ConnectionString,
+            ["Backend:Runtimes:0:Id"] = "rt-1",
+            ["Backend:Runtimes:0:Source"] = "remote",
+            ["Backend:Runtimes:0:Token"] = runtime.Token,
+            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
+        });
+        var stream = TestEvents.Keys("yoi:").WorkerEvents("w1");
+        const string Path = "api/runtimes/rt-1/workers/w1/events/ws";
+        using var connected = await host.ConnectAsync(Path);
+        await connected.NextAsync<SnapshotFrame>();
+        var before = await TestEvents.AppendDeltasAsync(host.Log, stream, 1);
+        Assert.Equal(before[0], (await connected.NextAsync<EventFrame>()).Cursor);
+
+        await server.StopAsync();
+        using (var during = await host.ConnectAsync(Path))
+        {
+            var frames = await during.ReadToCloseAsync();
+            Assert.DoesNotContain(frames, f => f is EventFrame or SnapshotFrame);
+            Assert.Equal(1011, during.CloseStatus);
+        }
+
+        await server.StartAsync();
+        StreamCursor? appended = null;
+        for (var attempt = 0; appended is null && attempt < 100; attempt++)
+        {
+            try
+            {
+                appended = (await TestEvents.AppendDeltasAsync(host.Log, stream, 1, "after"))[0];
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+        Assert.NotNull(appended);
+        var frame = await connected.NextAsync<EventFrame>(TimeSpan.FromSeconds(20));
+        Assert.Equal(appended, frame.Cursor);
+        Assert.Equal(new TextDeltaEvent("after0 "), frame.Payload);
+    }
+}
