@@ -7,6 +7,7 @@ using Yoi.Protocol.Cursors;
 namespace Yoi.Tests.EventLog.Redis;
 
 /// <summary>Redis-specific behaviour of <see cref="RedisEventLog"/> beyond the shared contract.</summary>
+[Collection(EventLogContractCollection.Name)]
 public sealed class RedisEventLogTests(RedisServerFixture redis)
 {
     private readonly string _prefix = RedisServerFixture.NewKeyPrefix();
