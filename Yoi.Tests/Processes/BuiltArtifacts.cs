@@ -16,9 +16,9 @@ public static class BuiltArtifacts
 
     public static string RepositoryRoot => Root.Value;
 
-    public static string Assembly(string project)
+    public static string Assembly(string project, string? assemblyName = null)
     {
-        var path = Path.Combine(Root.Value, project, "bin", Configuration, "net10.0", project + ".dll");
+        var path = Path.Combine(Root.Value, project, "bin", Configuration, "net10.0", (assemblyName ?? project) + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}.", path);
     }
 
