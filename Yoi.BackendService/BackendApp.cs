@@ -75,7 +75,7 @@ public static class BackendApp
             services.AddSingleton(_ => client);
             services.AddSingleton<IEventLog>(_ => new RedisEventLog(client));
             services.AddSingleton<ISnapshotStore>(_ => new RedisSnapshotStore(client));
-            services.AddHealthChecks().AddCheck("redis", new RedisHealthCheck(client));
+            services.AddHealthChecks().AddCheck("redis", new Yoi.Runtime.RedisHealthCheck(client));
         }
         else
         {
@@ -164,21 +164,5 @@ public static class BackendApp
             entries.Add(new RuntimeEntry(id, source, keys));
         }
         return entries;
-    }
-
-    private sealed class RedisHealthCheck(RedisClient client) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await client.PingAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception)
-            {
-                return HealthCheckResult.Unhealthy("Redis does not answer.");
-            }
-        }
     }
 }
