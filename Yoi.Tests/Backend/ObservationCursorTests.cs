@@ -117,7 +117,10 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     public async Task Rule4_CursorNotOfThisStream_CursorUnknownThenSnapshotThenLive()
     {
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 3);
+        // Stream IDs are per stream: w2's first ID could equal one of w1's when both fall in the same millisecond.
+        await Task.Delay(5, Ct);
         var other = await TestEvents.AppendDeltasAsync(_host.Log, Stream("w2"), 1);
+        Assert.DoesNotContain(other[0], ids);
         foreach (var cursor in new[] { new StreamCursor(ids[^1].Milliseconds + 100_000, 0), other[0], new StreamCursor(ids[0].Milliseconds, 77) })
         {
             using var ws = await _host.ConnectAsync($"{W1}?cursor={cursor}");
