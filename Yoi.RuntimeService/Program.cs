@@ -11,5 +11,13 @@ catch (RuntimeConfigurationException ex)
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;
 }
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (InvalidOperationException ex) when (ex.Message.Contains("Runtime:Plugins", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
+    return 1;
+}
 return 0;

@@ -1,5 +1,7 @@
 using Yoi.Protocol.Api;
 using Yoi.Runtime;
+using Yoi.Runtime.Plugins;
+using Yoi.RuntimeService.Plugins;
 using Yoi.RuntimeService.Http;
 using Yoi.RuntimeService.Workers;
 using Yoi.ServiceDefaults;
@@ -20,6 +22,7 @@ public static class RuntimeServiceApp
         configure?.Invoke(builder.Configuration);
         // First, so an invalid configuration fails before anything (such as the telemetry SDK) is created.
         builder.Services.AddYoiRuntime(builder.Configuration);
+        builder.Services.AddYoiPlugins(builder.Configuration);
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
@@ -32,6 +35,7 @@ public static class RuntimeServiceApp
         app.MapDefaultEndpoints();
         app.MapRuntimeEndpoints();
         app.MapWorkerEndpoints();
+        app.MapGroup("/v1").MapPluginEndpoints();
         return app;
     }
 

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.Runtime.Plugins;
+using Yoi.Runtime.Workers;
+
+namespace Yoi.Tests.Plugins;
+
+internal static class PluginTestHost
+{
+    public static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build();
+
+    public static PluginHost Create(IServicePlugin plugin, IWorkerRuntime? workers, params (string Key, string Value)[] settings) =>
+        new([plugin], Configuration(settings), workers, NullLogger<PluginHost>.Instance);
+
+    /// <summary>Configuration granting <paramref name="target"/> of <paramref name="pluginId"/> at a loopback URL.</summary>
+    public static (string, string)[] LoopbackGrant(string pluginId, string target, Uri url, params (string, string)[] extra) =>
+    [
+        ($"Runtime:Plugins:{pluginId}:Enabled", "true"),
+        ($"Runtime:Plugins:{pluginId}:Grants:WebSocket:{target}:Url", url.ToString()),
+        ($"Runtime:Plugins:{pluginId}:Grants:WebSocket:{target}:AllowPrivateNetwork", "true"),
+        .. extra,
+    ];
+
+    /// <summary>Polls <paramref name="condition"/> every 20 ms for up to 10 s.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what}");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    public static ConnectionStatus Connection(this PluginHost host, string pluginId, string target) =>
+        host.GetStatus(pluginId)!.Connections.Single(c => c.Target == target);
+}
