@@ -41,15 +41,10 @@ internal sealed class BenchRig : IAsyncDisposable
             }, TimeSpan.FromSeconds(60));
             await Task.Delay(200);
             rig.BaselineConnections = await rig.Counter.GetConnectedClientsAsync();
-            rig.Backend = await ServiceProcess.StartAsync("backend", "Yoi.BackendService", new Dictionary<string, string>
+            rig.Backend = await rig.StartBackendAsync("backend", new Dictionary<string, string>
             {
-                ["ConnectionStrings__redis"] = rig.RedisEndpoint,
-                ["Backend__Runtimes__0__Id"] = RuntimeId,
-                ["Backend__Runtimes__0__Source"] = "remote",
-                ["Backend__Runtimes__0__Token"] = Token,
-                [$"services__{RuntimeId}__http__0"] = rig.Runtime.Url.ToString().TrimEnd('/'),
                 ["Backend__Observation__ClientQueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture),
-            }, TimeSpan.FromSeconds(60));
+            });
             rig.Api = new YoiClient(new HttpClient { BaseAddress = rig.Backend.Url, Timeout = TimeSpan.FromSeconds(30) });
             return rig;
         }
@@ -60,8 +55,23 @@ internal sealed class BenchRig : IAsyncDisposable
         }
     }
 
-    public Uri WorkerWs(string workerId) =>
-        new($"ws://{Backend.Url.Authority}/api/runtimes/{RuntimeId}/workers/{workerId}/events/ws");
+    /// <summary>A Backend process observing rt-1 (the rig's own, or an extra one for a scenario).</summary>
+    public Task<ServiceProcess> StartBackendAsync(string name, IReadOnlyDictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = RedisEndpoint,
+            ["Backend__Runtimes__0__Id"] = RuntimeId,
+            ["Backend__Runtimes__0__Source"] = "remote",
+            ["Backend__Runtimes__0__Token"] = Token,
+            [$"services__{RuntimeId}__http__0"] = Runtime.Url.ToString().TrimEnd('/'),
+        };
+        foreach (var (key, value) in extra) environment[key] = value;
+        return ServiceProcess.StartAsync(name, "Yoi.BackendService", environment, TimeSpan.FromSeconds(60));
+    }
+
+    public Uri WorkerWs(string workerId, ServiceProcess? backend = null) =>
+        new($"ws://{(backend ?? Backend).Url.Authority}/api/runtimes/{RuntimeId}/workers/{workerId}/events/ws");
 
     /// <summary>Creates a worker through the Backend (which calls the Runtime's REST API).</summary>
     public async Task<string> CreateWorkerAsync() => (await Api.CreateWorkerAsync(RuntimeId)).WorkerId;

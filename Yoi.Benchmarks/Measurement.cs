@@ -90,6 +90,10 @@ internal sealed class SequencedProducer : IAsyncDisposable
     public long[]? SendTimes { get; }
     public string StreamKey => _stream;
     public long Stored => Interlocked.Read(ref _stored);
+    private readonly List<long> _batchSeqs = new(MaxBatch);
+    /// <summary>Hand-off to XADD reply (the log part of the end-to-end latency); reset with <see cref="ResetStoredLatency"/>.</summary>
+    public LatencyHistogram StoredLatency { get; private set; } = new();
+    public void ResetStoredLatency() => StoredLatency = new LatencyHistogram();
     public Exception? Failure { get; private set; }
 
     public static byte[] Payload(long seq) =>
@@ -117,8 +121,16 @@ internal sealed class SequencedProducer : IAsyncDisposable
             while (await reader.WaitToReadAsync())
             {
                 payloads.Clear();
-                while (payloads.Count < MaxBatch && reader.TryRead(out var seq)) payloads.Add(Payload(seq));
+                _batchSeqs.Clear();
+                while (payloads.Count < MaxBatch && reader.TryRead(out var seq))
+                {
+                    payloads.Add(Payload(seq));
+                    _batchSeqs.Add(seq);
+                }
                 await _log.AppendBatchAsync(_stream, payloads, StreamRetention.Unbounded);
+                var now = Stopwatch.GetTimestamp();
+                if (SendTimes is { } times)
+                    foreach (var seq in _batchSeqs) StoredLatency.RecordTicks(now - Volatile.Read(ref times[seq]));
                 Interlocked.Add(ref _stored, payloads.Count);
             }
         }

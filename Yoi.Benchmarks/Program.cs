@@ -60,10 +60,11 @@ await using (var rig = await BenchRig.StartAsync())
         ("P3", scenarios.FanoutAsync),
         ("P4", scenarios.P4WorkersAsync),
         ("P5", scenarios.P5ReplayAsync),
+        ("P6", scenarios.P6MemoryAsync),
     };
     foreach (var (id, run) in steps)
     {
-        if (only is not null && !only.Contains(id) && !(id == "P3" && (only.Contains("P6") || only.Contains("P4")))) continue;
+        if (only is not null && !only.Contains(id) && !(id == "P3" && only.Contains("P4"))) continue;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -80,7 +81,7 @@ await using (var rig = await BenchRig.StartAsync())
 }
 
 Console.WriteLine();
-Console.WriteLine($"Results ({mode.ToString().ToLowerInvariant()}, {total.Elapsed.TotalSeconds:0} s):");
+Console.WriteLine($"Results ({mode.ToString().ToLowerInvariant()}, {total.Elapsed.TotalSeconds:0} s, load average at start {scenarios.LoadAtStart}, at end {Scenarios.ReadLoad()}):");
 Console.WriteLine(scenarios.MarkdownTable());
 foreach (var error in scenarios.Errors)
 {
