@@ -110,6 +110,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary>Selected /proc status lines (VmRSS, RssAnon, RssFile, Threads) for the report.</summary>
+    public string StatusSummary() => string.Join(", ", File.ReadLines($"/proc/{Pid}/status")
+        .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("Threads:", StringComparison.Ordinal))
+        .Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))));
+
     /// <summary>Established TCP connections of this process to <paramref name="remotePort"/> (from /proc: fd socket inodes x /proc/net/tcp).</summary>
     public int ConnectionsTo(int remotePort)
     {
