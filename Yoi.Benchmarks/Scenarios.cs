@@ -346,19 +346,38 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             sockets.Add(new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 });
             await ConnectAllAsync(sockets, runs, cts.Token);
             await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapBefore = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
             var before = backend.ResidentBytes();
+            var typesBefore = Environment.GetEnvironmentVariable("YOI_BENCH_HEAP") == "1" ? HeapBreakdown.Take(backend.Pid) : null;
             Console.WriteLine($"  P6 1 client: {backend.StatusSummary()}");
             var half = Enumerable.Range(0, n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
             sockets.AddRange(half);
             await ConnectAllAsync(half, runs, cts.Token);
             await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapMiddle = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
             var middle = backend.ResidentBytes();
             Console.WriteLine($"  P6 {n / 2 + 1} clients: {backend.StatusSummary()}");
             var added = Enumerable.Range(0, n - n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
             sockets.AddRange(added);
             await ConnectAllAsync(added, runs, cts.Token);
             await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapAfter = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
             var after = backend.ResidentBytes();
+            if (typesBefore is not null)
+            {
+                var typesAfter = HeapBreakdown.Take(backend.Pid);
+                Console.WriteLine($"  P6 live objects grown over {n} connections (type, count, bytes, bytes/conn):");
+                foreach (var (type, count, bytes) in HeapBreakdown.Diff(typesBefore, typesAfter, n / 2).Take(40))
+                    Console.WriteLine($"    {type}: {count} objects, {bytes} B, {bytes / (double)n:0} B/conn");
+            }
+            Console.WriteLine($"  P6 managed heap after induced full GCs: {heapBefore} -> {heapMiddle} -> {heapAfter}");
+            if (heapBefore is not null && heapAfter is not null)
+                Row("P6", $"managed heap after induced full GC: {heapBefore.TotalHeapBytes / 1048576.0:0.0} -> {heapAfter.TotalHeapBytes / 1048576.0:0.0} MiB over {n} idle clients",
+                    (heapAfter.TotalHeapBytes - heapBefore.TotalHeapBytes) / (double)n / 1024, "KiB/conn");
+            else Note("P6: the induced GC (diagnostics port) gave no heap statistics");
             Console.WriteLine($"  P6 {n + 1} clients: {backend.StatusSummary()}");
             var marginal = (after - middle) / (double)(n - n / 2) / 1024;
             // Still alive and correct: one event reaches all of them.
@@ -366,7 +385,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             await WaitUntilAsync(() => tracker.Delivered >= sockets.Count, TimeSpan.FromSeconds(30));
             Check("P6", sockets, 1);
             var perConnection = (after - before) / (double)n / 1024;
-            Row("P6", $"Backend RSS {before / 1048576.0:0.0} -> {after / 1048576.0:0.0} MiB over {n} idle clients (gen0 budget 4 MiB), incl. one-time growth", perConnection, "KiB/conn");
+            Row("P6", $"Backend RSS {before / 1048576.0:0.0} -> {after / 1048576.0:0.0} MiB over {n} idle clients (gen0 budget 4 MiB, induced full GC), incl. one-time growth", perConnection, "KiB/conn");
             Row("P6", $"marginal: RSS {middle / 1048576.0:0.0} -> {after / 1048576.0:0.0} MiB for the last {n - n / 2} idle clients", marginal, "KiB/conn",
                 "<= 16", marginal <= 16);
         }
