@@ -369,6 +369,8 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             if (typesBefore is not null)
             {
                 var typesAfter = HeapBreakdown.Take(backend.Pid);
+                var liveGrowth = typesAfter.Values.Sum(t => t.Bytes) - typesBefore.Values.Sum(t => t.Bytes);
+                Row("P6", $"live managed objects (ClrMD walk from roots) grown over {n} idle clients", liveGrowth / (double)n / 1024, "KiB/conn");
                 Console.WriteLine($"  P6 live objects grown over {n} connections (type, count, bytes, bytes/conn):");
                 foreach (var (type, count, bytes) in HeapBreakdown.Diff(typesBefore, typesAfter, n / 2).Take(40))
                     Console.WriteLine($"    {type}: {count} objects, {bytes} B, {bytes / (double)n:0} B/conn");
