@@ -26,6 +26,33 @@ internal sealed record BenchSizes(
     };
 }
 
+/// <summary>CPU used by the Backend and by this process (the load generator) over a window, per delivery.</summary>
+internal sealed class CpuWindow
+{
+    private readonly BenchRig _rig;
+    private readonly TimeSpan _backend, _self;
+    private readonly long _started = Stopwatch.GetTimestamp();
+
+    private CpuWindow(BenchRig rig)
+    {
+        _rig = rig;
+        _backend = rig.Backend.CpuTime();
+        _self = Process.GetCurrentProcess().TotalProcessorTime;
+    }
+
+    public static CpuWindow Start(BenchRig rig) => new(rig);
+
+    public void Report(Scenarios scenarios, string id, string what, long deliveries, bool row = true)
+    {
+        var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+        var backend = (_rig.Backend.CpuTime() - _backend).TotalSeconds;
+        var self = (Process.GetCurrentProcess().TotalProcessorTime - _self).TotalSeconds;
+        var text = $"CPU over {wall:0.0} s: Backend {backend / wall:0.00} cores ({backend * 1e6 / Math.Max(1, deliveries):0.0} us/delivery), load generator {self / wall:0.00} cores, load avg {Scenarios.ReadLoad()}";
+        Console.WriteLine($"  {id} {what}: {text}");
+        if (row) scenarios.AddRow(new ResultRow(id, $"Backend CPU per delivery, {what}", backend * 1e6 / Math.Max(1, deliveries), $"us ({backend / wall:0.00} cores; load generator {self / wall:0.00} cores)", "", null));
+    }
+}
+
 internal sealed record ResultRow(string Id, string Metric, double Value, string Unit, string Goal, bool? Met);
 
 internal sealed class Scenarios(BenchMode mode, BenchRig rig)
@@ -34,6 +61,8 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
     public List<ResultRow> Rows { get; } = [];
     public List<string> Errors { get; } = [];
     public List<string> Notes { get; } = [];
+
+    public void AddRow(ResultRow row) => Rows.Add(row);
 
     private void Row(string id, string metric, double value, string unit, string goal = "", bool? met = null)
     {
@@ -197,8 +226,10 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             }
             catch (OperationCanceledException) { }
         });
+        var cpu = CpuWindow.Start(rig);
         var lag = await Pacer.RunAsync(Rate, warm, measured, producer.Send);
         await WaitUntilAsync(() => socket.Received + socket.Lost >= warm + measured, TimeSpan.FromSeconds(30));
+        cpu.Report(this, "P2", "2,000 ev/s x 1", measured);
         await producer.CompleteAsync();
         await tailStop.CancelAsync();
         await tail;
@@ -270,9 +301,11 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             var seq = warm;
             var window = tracker.NewWindow();
             var before = tracker.Delivered;
+            var cpu = CpuWindow.Start(rig);
             await Pacer.RunAsync(100, seq, latencyCount, producer.Send);
             seq += latencyCount;
             await WaitUntilAsync(() => tracker.Delivered - before >= latencyCount * n, TimeSpan.FromSeconds(15));
+            cpu.Report(this, "P3", $"100 ev/s x {n}", tracker.Delivered - before);
             Row("P3", $"p50 at 100 ev/s x {n} clients ({100 * n:#,0} deliveries/s)", window.PercentileMs(0.5), "ms");
             Row("P3", $"p99 at 100 ev/s x {n} clients", window.PercentileMs(0.99), "ms", "<= 50", window.PercentileMs(0.99) <= 50);
             Row("P3", $"p99.9 at 100 ev/s x {n} clients", window.PercentileMs(0.999), "ms");
@@ -287,6 +320,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
                 window = tracker.NewWindow();
                 before = tracker.Delivered;
                 var watch = Stopwatch.StartNew();
+                cpu = CpuWindow.Start(rig);
                 await Pacer.RunAsync(rate, seq, count, producer.Send);
                 seq += count;
                 await WaitUntilAsync(() => tracker.Delivered - before >= expected, TimeSpan.FromSeconds(_sizes.P3StepSeconds + 1) - watch.Elapsed);
@@ -295,6 +329,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
                 var ratio = delivered / (double)expected;
                 var p99 = window.PercentileMs(0.99);
                 var ok = ratio >= 0.95 && p99 <= 1_000;
+                cpu.Report(this, "P3", $"ramp {rate} ev/s x {n}", delivered, row: false);
                 Console.WriteLine($"  P3 ramp {rate} ev/s x {n} = {rate * n:#,0} offered/s: delivered {ratio:P1} in {elapsed:0.0} s ({delivered / elapsed:#,0}/s), p50 {window.PercentileMs(0.5):0.##} ms, p99 {p99:0.##} ms{(ok ? "" : "  <- not sustained")}");
                 Rows.Add(new ResultRow("P3", $"ramp {rate} ev/s: delivered ratio / p99 ms", Math.Round(ratio, 3), $"(p99 {p99:0.#} ms)", "", null));
                 // Let everything drain before the next step (and before the loss check).

@@ -110,6 +110,18 @@ internal sealed class ServiceProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary>User + system CPU time of the process so far (/proc/pid/stat, clock ticks of 10 ms).</summary>
+    public TimeSpan CpuTime() => CpuTimeOf(Pid);
+
+    public static TimeSpan CpuTimeOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // after "pid (comm) ": state is field 3, utime field 14, stime field 15
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
     /// <summary>Selected /proc status lines (VmRSS, RssAnon, RssFile, Threads) for the report.</summary>
     public string StatusSummary() => string.Join(", ", File.ReadLines($"/proc/{Pid}/status")
         .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("Threads:", StringComparison.Ordinal))
