@@ -41,10 +41,17 @@ internal sealed class BenchRig : IAsyncDisposable
             }, TimeSpan.FromSeconds(60));
             await Task.Delay(200);
             rig.BaselineConnections = await rig.Counter.GetConnectedClientsAsync();
-            rig.Backend = await rig.StartBackendAsync("backend", new Dictionary<string, string>
+            var backendEnvironment = new Dictionary<string, string>
             {
                 ["Backend__Observation__ClientQueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture),
-            });
+            };
+            // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to the Backend process.
+            foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var at = pair.IndexOf('=');
+                if (at > 0) backendEnvironment[pair[..at]] = pair[(at + 1)..];
+            }
+            rig.Backend = await rig.StartBackendAsync("backend", backendEnvironment);
             rig.Api = new YoiClient(new HttpClient { BaseAddress = rig.Backend.Url, Timeout = TimeSpan.FromSeconds(30) });
             return rig;
         }

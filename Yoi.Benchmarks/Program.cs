@@ -27,6 +27,7 @@ if (args.Length > 0 && args[0] == "xadd")
 var mode = BenchMode.Quick;
 string? jsonPath = null;
 HashSet<string>? only = null;
+int? clients = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -34,10 +35,11 @@ for (var i = 0; i < args.Length; i++)
         case "--quick": mode = BenchMode.Quick; break;
         case "--full": mode = BenchMode.Full; break;
         case "--smoke": mode = BenchMode.Smoke; break;
+        case "--clients" when i + 1 < args.Length: clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--json" when i + 1 < args.Length: jsonPath = args[++i]; break;
         case "--only" when i + 1 < args.Length: only = args[++i].ToUpperInvariant().Split(',').ToHashSet(); break;
         default:
-            Console.Error.WriteLine("usage: Yoi.Benchmarks [--quick|--full|--smoke] [--json path] [--only P1,P2,P3,P4,P5] | xadd ...");
+            Console.Error.WriteLine("usage: Yoi.Benchmarks [--quick|--full|--smoke] [--json path] [--only P1,P2,P3,P4,P5,P6] [--clients N] | xadd ...");
             return 2;
     }
 }
@@ -52,7 +54,7 @@ var failed = false;
 await using (var rig = await BenchRig.StartAsync())
 {
     Console.WriteLine($"redis-server 127.0.0.1:{rig.RedisPort}, runtime {rig.Runtime.Url} (pid {rig.Runtime.Pid}), backend {rig.Backend.Url} (pid {rig.Backend.Pid})");
-    scenarios = new Scenarios(mode, rig);
+    scenarios = new Scenarios(mode, rig, clients);
     var steps = new (string Id, Func<Task> Run)[]
     {
         ("P1", scenarios.P1AppendThroughputAsync),

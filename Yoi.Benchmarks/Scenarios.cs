@@ -55,9 +55,9 @@ internal sealed class CpuWindow
 
 internal sealed record ResultRow(string Id, string Metric, double Value, string Unit, string Goal, bool? Met);
 
-internal sealed class Scenarios(BenchMode mode, BenchRig rig)
+internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = null)
 {
-    private readonly BenchSizes _sizes = BenchSizes.For(mode);
+    private readonly BenchSizes _sizes = clients is { } c ? BenchSizes.For(mode) with { FanoutClients = c } : BenchSizes.For(mode);
     public List<ResultRow> Rows { get; } = [];
     public List<string> Errors { get; } = [];
     public List<string> Notes { get; } = [];
@@ -278,7 +278,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig)
             var (info1, proc1) = await rig.BackendRedisConnectionsAsync();
             connections.Add((1, info1, proc1));
 
-            foreach (var stage in _sizes.P4Clients.Where(c => c > 1))
+            foreach (var stage in _sizes.P4Clients.Where(c => c > 1 && c < n).Append(n))
             {
                 var added = Enumerable.Range(0, stage - sockets.Count)
                     .Select(_ => new BenchSocket(rig.WorkerWs(worker), tracker, fullParse: false) { ExpectFrom = warm }).ToList();
