@@ -227,7 +227,12 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             catch (OperationCanceledException) { }
         });
         var cpu = CpuWindow.Start(rig);
+        var profile = Environment.GetEnvironmentVariable("YOI_BENCH_PROFILE") == "1"
+            ? Task.Run(() => CpuProfile.CollectAsync(rig.Backend.Pid, TimeSpan.FromSeconds(Math.Min(5, _sizes.P2Seconds - 1)),
+                Path.Combine(XaddBenchmark.FindRepositoryRoot(), "artifacts", "backend-p2.nettrace")))
+            : null;
         var lag = await Pacer.RunAsync(Rate, warm, measured, producer.Send);
+        if (profile is not null) Console.WriteLine("  P2 Backend CPU profile: " + await profile);
         await WaitUntilAsync(() => socket.Received + socket.Lost >= warm + measured, TimeSpan.FromSeconds(30));
         cpu.Report(this, "P2", "2,000 ev/s x 1", measured);
         await producer.CompleteAsync();
