@@ -14,7 +14,21 @@ internal static class GcProbe
 {
     public sealed record HeapStats(long TotalHeapBytes, long Gen0, long Gen1, long Gen2, long Loh, long Poh, long PinnedObjects);
 
+    /// <summary>Null when the process's diagnostics port is not available (the caller reports it, never fails on it).</summary>
     public static async Task<HeapStats?> InduceAsync(int pid, TimeSpan timeout)
+    {
+        try
+        {
+            return await InduceCoreAsync(pid, timeout);
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"  (no induced GC: {ex.GetType().Name}: {ex.Message})");
+            return null;
+        }
+    }
+
+    private static async Task<HeapStats?> InduceCoreAsync(int pid, TimeSpan timeout)
     {
         var client = new DiagnosticsClient(pid);
         var providers = new[]
