@@ -101,7 +101,7 @@ internal static partial class XaddBenchmark
     }
 
     /// <summary><paramref name="clients"/> concurrent callers, each sending batches of <paramref name="pipeline"/> XADDs.</summary>
-    private static async Task<long> RunClientAsync(RedisClient client, string key, int count, int clients, int pipeline)
+    internal static async Task<long> RunClientAsync(RedisClient client, string key, int count, int clients, int pipeline)
     {
         var batch = Enumerable.Repeat<IReadOnlyList<StreamField>>(Entry, pipeline).ToArray();
         var remaining = (long)count;
@@ -118,7 +118,7 @@ internal static partial class XaddBenchmark
         return done;
     }
 
-    private static async Task<double> RunRedisBenchmarkAsync(string host, int port, int count, int pipeline)
+    internal static async Task<double> RunRedisBenchmarkAsync(string host, int port, int count, int pipeline)
     {
         var info = new ProcessStartInfo("redis-benchmark")
         {
@@ -143,7 +143,7 @@ internal static partial class XaddBenchmark
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?) requests per second")]
     private static partial Regex RequestsPerSecond();
 
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Yoi.Aspire.sln"))) return dir.FullName;

@@ -38,6 +38,7 @@ internal sealed class ObservationSession(
     CancellationToken aborted)
 {
     private const int BacklogPage = 512;
+    private const int ReceiveScratchBytes = 256;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SlowConsumerGrace = TimeSpan.FromSeconds(30);
 
@@ -239,7 +240,9 @@ internal sealed class ObservationSession(
     private async Task ReceiveLoopAsync()
     {
         await Task.Yield();
-        var buffer = new byte[options.MaxClientFrameBytes];
+        // Client frames are only counted, never read, so a small scratch buffer does: a MaxClientFrameBytes array per
+        // connection was most of an idle connection's own memory (docs/benchmarks.md, P6).
+        var scratch = new byte[Math.Min(ReceiveScratchBytes, options.MaxClientFrameBytes)];
         try
         {
             while (true)
@@ -248,14 +251,14 @@ internal sealed class ObservationSession(
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    if (count == buffer.Length)
+                    if (count == options.MaxClientFrameBytes)
                     {
                         await CloseAsync(ObservationCloseCodes.MessageTooBig, "frame too large");
                         _clientGone.Cancel();
                         await DrainUntilClosedAsync();
                         return;
                     }
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), aborted);
+                    result = await socket.ReceiveAsync(scratch.AsMemory(0, Math.Min(scratch.Length, options.MaxClientFrameBytes - count)), aborted);
                     count += result.Count;
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 

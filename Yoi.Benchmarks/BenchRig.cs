@@ -1,0 +1,98 @@
+using System.Globalization;
+using Yoi.Client;
+using Yoi.EventLog.Redis;
+using Yoi.Runtime.Streams;
+
+namespace Yoi.Benchmarks;
+
+/// <summary>A private redis-server, a real Runtime service (rt-1) and a real Backend observing it, as child processes.</summary>
+internal sealed class BenchRig : IAsyncDisposable
+{
+    public const string RuntimeId = "rt-1";
+    private const string Token = "bench-runtime-token-0123456789";
+
+    private RedisServerProcess? _redis;
+    public ServiceProcess Runtime { get; private set; } = null!;
+    public ServiceProcess Backend { get; private set; } = null!;
+    public RedisEventLog Log { get; private set; } = null!;
+    public RedisClient Counter { get; private set; } = null!;
+    public YoiClient Api { get; private set; } = null!;
+    public StreamKeys Keys { get; } = new(StreamKeys.DefaultPrefix, RuntimeId);
+    public string RedisEndpoint { get; private set; } = "";
+    public int RedisPort { get; private set; }
+    /// <summary>connected_clients before the Backend started (the runtime's and the benchmark's own connections).</summary>
+    public long BaselineConnections { get; private set; }
+
+    public static async Task<BenchRig> StartAsync(int queueCapacity = 1024)
+    {
+        var rig = new BenchRig();
+        try
+        {
+            rig._redis = await RedisServerProcess.StartAsync();
+            rig.RedisPort = rig._redis.Port;
+            rig.RedisEndpoint = $"127.0.0.1:{rig._redis.Port.ToString(CultureInfo.InvariantCulture)}";
+            rig.Log = await RedisEventLog.ConnectAsync(rig.RedisEndpoint);
+            rig.Counter = await RedisClient.ConnectAsync(rig.RedisEndpoint);
+            rig.Runtime = await ServiceProcess.StartAsync("runtime", "Yoi.RuntimeService", new Dictionary<string, string>
+            {
+                ["Runtime__Id"] = RuntimeId,
+                ["Runtime__Token"] = Token,
+                ["ConnectionStrings__redis"] = rig.RedisEndpoint,
+            }, TimeSpan.FromSeconds(60));
+            await Task.Delay(200);
+            rig.BaselineConnections = await rig.Counter.GetConnectedClientsAsync();
+            var backendEnvironment = new Dictionary<string, string>
+            {
+                ["Backend__Observation__ClientQueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture),
+            };
+            // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to the Backend process.
+            foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var at = pair.IndexOf('=');
+                if (at > 0) backendEnvironment[pair[..at]] = pair[(at + 1)..];
+            }
+            rig.Backend = await rig.StartBackendAsync("backend", backendEnvironment);
+            rig.Api = new YoiClient(new HttpClient { BaseAddress = rig.Backend.Url, Timeout = TimeSpan.FromSeconds(30) });
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A Backend process observing rt-1 (the rig's own, or an extra one for a scenario).</summary>
+    public Task<ServiceProcess> StartBackendAsync(string name, IReadOnlyDictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = RedisEndpoint,
+            ["Backend__Runtimes__0__Id"] = RuntimeId,
+            ["Backend__Runtimes__0__Source"] = "remote",
+            ["Backend__Runtimes__0__Token"] = Token,
+            [$"services__{RuntimeId}__http__0"] = Runtime.Url.ToString().TrimEnd('/'),
+        };
+        foreach (var (key, value) in extra) environment[key] = value;
+        return ServiceProcess.StartAsync(name, "Yoi.BackendService", environment, TimeSpan.FromSeconds(60));
+    }
+
+    public Uri WorkerWs(string workerId, ServiceProcess? backend = null) =>
+        new($"ws://{(backend ?? Backend).Url.Authority}/api/runtimes/{RuntimeId}/workers/{workerId}/events/ws");
+
+    /// <summary>Creates a worker through the Backend (which calls the Runtime's REST API).</summary>
+    public async Task<string> CreateWorkerAsync() => (await Api.CreateWorkerAsync(RuntimeId)).WorkerId;
+
+    /// <summary>The Backend's Redis connections: INFO connected_clients minus the baseline, and counted from /proc.</summary>
+    public async Task<(long FromInfo, int FromProc)> BackendRedisConnectionsAsync() =>
+        (await Counter.GetConnectedClientsAsync() - BaselineConnections, Backend.ConnectionsTo(RedisPort));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Backend is not null) await Backend.DisposeAsync();
+        if (Runtime is not null) await Runtime.DisposeAsync();
+        if (Counter is not null) await Counter.DisposeAsync();
+        if (Log is not null) await Log.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,543 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Yoi.EventLog;
+using Yoi.EventLog.Redis;
+using Yoi.Protocol.Cursors;
+
+namespace Yoi.Benchmarks;
+
+internal enum BenchMode { Smoke, Quick, Full }
+
+/// <summary>Sizes of each mode.</summary>
+internal sealed record BenchSizes(
+    int XaddCount, int XaddRounds,
+    double P2WarmSeconds, double P2Seconds,
+    int FanoutClients, double P3LatencySeconds, double[] P3Ramp, double P3StepSeconds,
+    int[] P4Clients, int[] P4Workers,
+    int P5Events, double P6SettleSeconds)
+{
+    public static BenchSizes For(BenchMode mode) => mode switch
+    {
+        BenchMode.Smoke => new(4_000, 1, 0.3, 1, 10, 1, [500, 1_000], 1, [1, 5, 10], [1, 3, 5], 2_000, 1),
+        BenchMode.Quick => new(100_000, 3, 1, 6, 200, 3, [250, 500, 1_000, 1_500, 2_000], 2, [1, 100, 200], [1, 100, 200], 20_000, 3),
+        _ => new(200_000, 5, 3, 30, 1_000, 10, [100, 150, 200, 300, 400, 500, 750, 1_000], 4, [1, 100, 1_000], [1, 100, 1_000], 100_000, 5),
+    };
+}
+
+/// <summary>CPU used by the Backend and by this process (the load generator) over a window, per delivery.</summary>
+internal sealed class CpuWindow
+{
+    private readonly BenchRig _rig;
+    private readonly TimeSpan _backend, _self;
+    private readonly long _started = Stopwatch.GetTimestamp();
+
+    private CpuWindow(BenchRig rig)
+    {
+        _rig = rig;
+        _backend = rig.Backend.CpuTime();
+        _self = Process.GetCurrentProcess().TotalProcessorTime;
+    }
+
+    public static CpuWindow Start(BenchRig rig) => new(rig);
+
+    public void Report(Scenarios scenarios, string id, string what, long deliveries, bool row = true)
+    {
+        var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+        var backend = (_rig.Backend.CpuTime() - _backend).TotalSeconds;
+        var self = (Process.GetCurrentProcess().TotalProcessorTime - _self).TotalSeconds;
+        var text = $"CPU over {wall:0.0} s: Backend {backend / wall:0.00} cores ({backend * 1e6 / Math.Max(1, deliveries):0.0} us/delivery), load generator {self / wall:0.00} cores, load avg {Scenarios.ReadLoad()}";
+        Console.WriteLine($"  {id} {what}: {text}");
+        if (row) scenarios.AddRow(new ResultRow(id, $"Backend CPU per delivery, {what}", backend * 1e6 / Math.Max(1, deliveries), $"us ({backend / wall:0.00} cores; load generator {self / wall:0.00} cores)", "", null));
+    }
+}
+
+internal sealed record ResultRow(string Id, string Metric, double Value, string Unit, string Goal, bool? Met);
+
+internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = null)
+{
+    private readonly BenchSizes _sizes = clients is { } c ? BenchSizes.For(mode) with { FanoutClients = c } : BenchSizes.For(mode);
+    public List<ResultRow> Rows { get; } = [];
+    public List<string> Errors { get; } = [];
+    public List<string> Notes { get; } = [];
+
+    public void AddRow(ResultRow row) => Rows.Add(row);
+
+    private void Row(string id, string metric, double value, string unit, string goal = "", bool? met = null)
+    {
+        Rows.Add(new ResultRow(id, metric, value, unit, goal, met));
+        Console.WriteLine($"  {id} {metric}: {Format(value)} {unit}{(goal.Length > 0 ? $" (goal {goal}: {(met == true ? "met" : met == false ? "MISSED" : "-")})" : "")}");
+    }
+
+    private void Note(string text)
+    {
+        Notes.Add(text);
+        Console.WriteLine("  note: " + text);
+    }
+
+    public static string Format(double value) => double.IsNaN(value) ? "n/a"
+        : Math.Abs(value) >= 100 ? value.ToString("#,0", CultureInfo.InvariantCulture)
+        : value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private void Check(string id, IReadOnlyCollection<BenchSocket> clients, long expectedPerClient)
+    {
+        long lost = 0, duplicates = 0, missing = 0, errors = 0, reconnects = 0, slow = 0;
+        string? firstError = null;
+        foreach (var c in clients)
+        {
+            lost += c.Lost;
+            duplicates += c.Duplicates;
+            missing += Math.Max(0, expectedPerClient - c.Received - c.Lost);
+            reconnects += c.Reconnects;
+            slow += c.SlowConsumer;
+            if (c.Error is not null)
+            {
+                errors++;
+                firstError ??= c.Error;
+            }
+        }
+        Console.WriteLine($"  {id} check: {clients.Count} clients x {expectedPerClient} events: lost {lost}, duplicated {duplicates}, missing {missing}, errors {errors}, reconnects {reconnects} (slow_consumer {slow})");
+        if (lost > 0 || duplicates > 0 || missing > 0 || errors > 0)
+            Errors.Add($"{id}: lost {lost}, duplicated {duplicates}, missing {missing}, client errors {errors}{(firstError is null ? "" : $" (first: {firstError})")}");
+        if (reconnects > 0) Note($"{id}: {reconnects} reconnects ({slow} after slow_consumer 4408), resumed with the last cursor");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition() && watch.Elapsed < timeout) await Task.Delay(10);
+    }
+
+    private static async Task ConnectAllAsync(IEnumerable<BenchSocket> sockets, List<Task> runs, CancellationToken cancellationToken, int parallel = 32)
+    {
+        foreach (var chunk in sockets.Chunk(parallel))
+        {
+            foreach (var socket in chunk) runs.Add(socket.RunAsync(cancellationToken));
+            await Task.WhenAll(chunk.Select(s => s.Started)).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+    }
+
+    // ---------------------------------------------------------------- P1
+    public async Task P1AppendThroughputAsync()
+    {
+        Console.WriteLine("P1 runtime append throughput vs redis-benchmark -P 16 XADD");
+        var (host, port) = ("127.0.0.1", rig.RedisPort);
+        double redisBenchmark = double.NaN;
+        if (File.Exists("/usr/bin/redis-benchmark") || Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(p => File.Exists(Path.Combine(p, "redis-benchmark"))))
+        {
+            redisBenchmark = 0;
+            for (var round = 0; round < _sizes.XaddRounds; round++)
+                redisBenchmark = Math.Max(redisBenchmark, await XaddBenchmark.RunRedisBenchmarkAsync(host, port, _sizes.XaddCount, 16));
+            await rig.Counter.DeleteAsync("bench:rb");
+        }
+        else Note("redis-benchmark not on PATH: P1 ratio not measured");
+
+        // The project's RedisClient, 50 callers x 16-deep pipelined batches on its one multiplexed connection.
+        var key = "bench:p1:client";
+        await XaddBenchmark.RunClientAsync(rig.Log.Client, key, _sizes.XaddCount, 50, 16);
+        double client = 0;
+        for (var round = 0; round < _sizes.XaddRounds; round++)
+        {
+            await rig.Counter.DeleteAsync(key);
+            var watch = Stopwatch.StartNew();
+            var done = await XaddBenchmark.RunClientAsync(rig.Log.Client, key, _sizes.XaddCount, 50, 16);
+            client = Math.Max(client, done / watch.Elapsed.TotalSeconds);
+        }
+        await rig.Counter.DeleteAsync(key);
+
+        // The runtime's append path: 16 workers' ordered writers (queue -> one pipelined AppendBatchAsync of what is queued).
+        const int Streams = 16;
+        double appender = 0;
+        for (var round = 0; round <= _sizes.XaddRounds; round++) // round 0 is a warm-up
+        {
+            var perStream = _sizes.XaddCount / Streams;
+            var producers = Enumerable.Range(0, Streams).Select(i => new SequencedProducer(rig.Log, $"bench:p1:w{i}", null)).ToArray();
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(producers.Select(p => Task.Run(async () =>
+            {
+                for (long s = 0; s < perStream; s++) await p.SendAsync(s);
+                await p.CompleteAsync();
+            })));
+            watch.Stop();
+            foreach (var p in producers)
+            {
+                if (p.Failure is not null) Errors.Add($"P1: append failed: {p.Failure.Message}");
+                var info = await rig.Log.Client.StreamInfoAsync(StreamName(p)) ;
+                if (info?.Length != perStream) Errors.Add($"P1: stream has {info?.Length} entries, expected {perStream}");
+            }
+            for (var i = 0; i < Streams; i++) await rig.Counter.DeleteAsync($"bench:p1:w{i}");
+            if (round > 0) appender = Math.Max(appender, Streams * perStream / watch.Elapsed.TotalSeconds);
+        }
+
+        Row("P1", "redis-benchmark -P 16 XADD (50 conns)", redisBenchmark, "ops/s");
+        Row("P1", "Yoi RedisClient pipelined XADD (50x16, 1 conn)", client, "ops/s");
+        Row("P1", "runtime append path (16 streams, ordered batches, 1 conn)", appender, "events/s");
+        var ratio = appender / redisBenchmark;
+        Row("P1", "ratio runtime append / redis-benchmark", ratio, "", ">= 0.6", double.IsNaN(ratio) ? null : ratio >= 0.6);
+        Row("P1", "ratio RedisClient / redis-benchmark", client / redisBenchmark, "");
+    }
+
+    private static string StreamName(SequencedProducer p) => p.StreamKey;
+
+    // ---------------------------------------------------------------- P2
+    public async Task P2LatencyAsync()
+    {
+        const double Rate = 2_000;
+        Console.WriteLine($"P2 append -> WebSocket receipt latency, 1 worker, 1 client, {Rate} events/s");
+        var worker = await rig.CreateWorkerAsync();
+        var warm = (long)(Rate * _sizes.P2WarmSeconds);
+        var measured = (long)(Rate * _sizes.P2Seconds);
+        var tracker = new DeliveryTracker(new long[warm + measured]);
+        using var cts = new CancellationTokenSource();
+        var socket = new BenchSocket(rig.WorkerWs(worker), tracker, fullParse: true) { ExpectFrom = 0 };
+        var run = socket.RunAsync(cts.Token);
+        await socket.Started.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var producer = new SequencedProducer(rig.Log, rig.Keys.WorkerEvents(worker), tracker.SendTimes);
+        await Pacer.RunAsync(Rate, 0, warm, producer.Send);
+        await WaitUntilAsync(() => socket.Received + socket.Lost >= warm, TimeSpan.FromSeconds(10));
+        var window = tracker.NewWindow();
+        producer.ResetStoredLatency();
+        // Floor on this machine: the same hand-off read back by a blocking XREAD in this process (no Backend, no WebSocket).
+        var floor = new LatencyHistogram();
+        await using var tailLog = await RedisEventLog.ConnectAsync(rig.RedisEndpoint);
+        var tailStop = new CancellationTokenSource();
+        var startCursor = (await rig.Log.ReadLastAsync(rig.Keys.WorkerEvents(worker)))?.Cursor ?? StreamCursor.Zero;
+        var tail = Task.Run(async () =>
+        {
+            var position = new StreamPosition(rig.Keys.WorkerEvents(worker), startCursor);
+            try
+            {
+                while (!tailStop.IsCancellationRequested)
+                {
+                    var batches = await tailLog.TailAsync([position], 512, TimeSpan.FromSeconds(1), tailStop.Token);
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var batch in batches)
+                    foreach (var entry in batch.Entries)
+                    {
+                        position = position with { After = entry.Cursor };
+                        var text = System.Text.Encoding.UTF8.GetString(entry.Payload.Span);
+                        var at = text.IndexOf("\"#", StringComparison.Ordinal);
+                        if (at >= 0 && long.TryParse(text.AsSpan(at + 2, text.IndexOf('"', at + 2) - at - 2), CultureInfo.InvariantCulture, out var s)
+                            && s >= warm && s < tracker.SendTimes!.Length)
+                            floor.RecordTicks(now - Volatile.Read(ref tracker.SendTimes[s]));
+                    }
+                }
+            }
+            catch (OperationCanceledException) { }
+        });
+        var cpu = CpuWindow.Start(rig);
+        var profile = Environment.GetEnvironmentVariable("YOI_BENCH_PROFILE") == "1"
+            ? Task.Run(() => CpuProfile.CollectAsync(rig.Backend.Pid, TimeSpan.FromSeconds(Math.Min(5, _sizes.P2Seconds - 1)),
+                Path.Combine(XaddBenchmark.FindRepositoryRoot(), "artifacts", "backend-p2.nettrace")))
+            : null;
+        var lag = await Pacer.RunAsync(Rate, warm, measured, producer.Send);
+        if (profile is not null) Console.WriteLine("  P2 Backend CPU profile: " + await profile);
+        await WaitUntilAsync(() => socket.Received + socket.Lost >= warm + measured, TimeSpan.FromSeconds(30));
+        cpu.Report(this, "P2", "2,000 ev/s x 1", measured);
+        await producer.CompleteAsync();
+        await tailStop.CancelAsync();
+        await tail;
+        if (producer.Failure is not null) Errors.Add("P2: append failed: " + producer.Failure.Message);
+        cts.Cancel();
+        await run;
+        Check("P2", [socket], warm + measured);
+        Row("P2", "p50", window.PercentileMs(0.50), "ms", "<= 0.3", window.PercentileMs(0.50) <= 0.3);
+        Row("P2", "p99", window.PercentileMs(0.99), "ms", "<= 1", window.PercentileMs(0.99) <= 1);
+        Row("P2", "p99.9", window.PercentileMs(0.999), "ms", "<= 3", window.PercentileMs(0.999) <= 3);
+        Row("P2", "max", window.MaxMs, "ms");
+        Row("P2", $"samples (after {warm} warm-up)", window.Count, "");
+        Row("P2", "sender hand-off lag p99 (vs schedule)", lag.PercentileMs(0.99), "ms");
+        Row("P2", "part: hand-off -> XADD reply p50", producer.StoredLatency.PercentileMs(0.5), "ms");
+        Row("P2", "part: hand-off -> XADD reply p99", producer.StoredLatency.PercentileMs(0.99), "ms");
+        Row("P2", "floor: hand-off -> XREAD BLOCK in-process (no Backend) p50", floor.PercentileMs(0.5), "ms");
+        Row("P2", "floor: hand-off -> XREAD BLOCK in-process (no Backend) p99", floor.PercentileMs(0.99), "ms");
+        Row("P2", "floor: hand-off -> XREAD BLOCK in-process (no Backend) p99.9", floor.PercentileMs(0.999), "ms");
+    }
+
+    // ---------------------------------------------------------------- P3, P4 (clients), P6
+    public async Task FanoutAsync()
+    {
+        var n = _sizes.FanoutClients;
+        Console.WriteLine($"P3/P4/P6 fan-out: 1 worker, {n} WebSocket clients");
+        var worker = await rig.CreateWorkerAsync();
+        const double WarmRate = 100;
+        var warm = (long)(WarmRate * 1);
+        var latencyCount = (long)(100 * _sizes.P3LatencySeconds);
+        var rampCounts = _sizes.P3Ramp.Select(r => (long)(r * _sizes.P3StepSeconds)).ToArray();
+        var tracker = new DeliveryTracker(new long[warm + latencyCount + rampCounts.Sum()]);
+        await using var producer = new SequencedProducer(rig.Log, rig.Keys.WorkerEvents(worker), tracker.SendTimes);
+        using var cts = new CancellationTokenSource();
+        var sockets = new List<BenchSocket>();
+        var runs = new List<Task>();
+        try
+        {
+            // Warm the Backend with one client, then the idle baseline.
+            sockets.Add(new BenchSocket(rig.WorkerWs(worker), tracker, fullParse: false) { ExpectFrom = 0 });
+            await ConnectAllAsync(sockets, runs, cts.Token);
+            await Pacer.RunAsync(2_000, 0, warm, producer.Send);
+            await WaitUntilAsync(() => tracker.Delivered >= warm, TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var rssOne = rig.Backend.ResidentBytes();
+            var connections = new List<(int Clients, long Info, int Proc)>();
+            var (info1, proc1) = await rig.BackendRedisConnectionsAsync();
+            connections.Add((1, info1, proc1));
+
+            foreach (var stage in _sizes.P4Clients.Where(c => c > 1 && c < n).Append(n))
+            {
+                var added = Enumerable.Range(0, stage - sockets.Count)
+                    .Select(_ => new BenchSocket(rig.WorkerWs(worker), tracker, fullParse: false) { ExpectFrom = warm }).ToList();
+                sockets.AddRange(added);
+                await ConnectAllAsync(added, runs, cts.Token);
+                await Task.Delay(500);
+                var (info, proc) = await rig.BackendRedisConnectionsAsync();
+                connections.Add((stage, info, proc));
+            }
+            await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var rssAll = rig.Backend.ResidentBytes();
+            foreach (var (clients, info, proc) in connections)
+                Row("P4", $"Backend Redis connections, {clients} client(s) on 1 worker", info, "conns", "constant",
+                    info == connections[0].Info);
+            Row("P4", $"(cross-check from /proc: {string.Join(", ", connections.Select(c => c.Proc))})", connections[^1].Proc, "conns");
+            var perConnection = (rssAll - rssOne) / (double)(sockets.Count - 1);
+            Row("P6", $"as deployed (server GC): Backend RSS {rssOne / 1048576.0:0.0} -> {rssAll / 1048576.0:0.0} MiB over {sockets.Count - 1} idle clients", perConnection / 1024, "KiB/conn");
+
+            // P3 latency at 100 events/s.
+            var seq = warm;
+            var window = tracker.NewWindow();
+            var before = tracker.Delivered;
+            var cpu = CpuWindow.Start(rig);
+            await Pacer.RunAsync(100, seq, latencyCount, producer.Send);
+            seq += latencyCount;
+            await WaitUntilAsync(() => tracker.Delivered - before >= latencyCount * n, TimeSpan.FromSeconds(15));
+            cpu.Report(this, "P3", $"100 ev/s x {n}", tracker.Delivered - before);
+            Row("P3", $"p50 at 100 ev/s x {n} clients ({100 * n:#,0} deliveries/s)", window.PercentileMs(0.5), "ms");
+            Row("P3", $"p99 at 100 ev/s x {n} clients", window.PercentileMs(0.99), "ms", "<= 50", window.PercentileMs(0.99) <= 50);
+            Row("P3", $"p99.9 at 100 ev/s x {n} clients", window.PercentileMs(0.999), "ms");
+
+            // Ramp: deliveries/s = rate x clients, until < 95% delivered within step + 1 s, or p99 > 1 s.
+            double sustained = 0;
+            var step = 0;
+            foreach (var rate in _sizes.P3Ramp)
+            {
+                var count = rampCounts[step++];
+                var expected = count * n;
+                window = tracker.NewWindow();
+                before = tracker.Delivered;
+                var watch = Stopwatch.StartNew();
+                cpu = CpuWindow.Start(rig);
+                await Pacer.RunAsync(rate, seq, count, producer.Send);
+                seq += count;
+                await WaitUntilAsync(() => tracker.Delivered - before >= expected, TimeSpan.FromSeconds(_sizes.P3StepSeconds + 1) - watch.Elapsed);
+                var delivered = tracker.Delivered - before;
+                var elapsed = watch.Elapsed.TotalSeconds;
+                var ratio = delivered / (double)expected;
+                var p99 = window.PercentileMs(0.99);
+                var ok = ratio >= 0.95 && p99 <= 1_000;
+                cpu.Report(this, "P3", $"ramp {rate} ev/s x {n}", delivered, row: false);
+                Console.WriteLine($"  P3 ramp {rate} ev/s x {n} = {rate * n:#,0} offered/s: delivered {ratio:P1} in {elapsed:0.0} s ({delivered / elapsed:#,0}/s), p50 {window.PercentileMs(0.5):0.##} ms, p99 {p99:0.##} ms{(ok ? "" : "  <- not sustained")}");
+                Rows.Add(new ResultRow("P3", $"ramp {rate} ev/s: delivered ratio / p99 ms", Math.Round(ratio, 3), $"(p99 {p99:0.#} ms)", "", null));
+                // Let everything drain before the next step (and before the loss check).
+                await WaitUntilAsync(() => tracker.Delivered - before >= expected, TimeSpan.FromSeconds(30));
+                if (!ok) break;
+                sustained = Math.Max(sustained, rate * n);
+            }
+            Row("P3", "highest sustained deliveries/s", sustained, "deliveries/s", ">= 300,000", sustained >= 300_000);
+
+            await WaitUntilAsync(() => sockets.All(s => s.Received + s.Lost >= seq - (s == sockets[0] ? 0 : warm)), TimeSpan.FromSeconds(30));
+            await producer.CompleteAsync();
+            if (producer.Failure is not null) Errors.Add("P3: append failed: " + producer.Failure.Message);
+            Check("P3/P6", sockets.Skip(1).ToList(), seq - warm);
+            Check("P3 (first client)", [sockets[0]], seq);
+        }
+        finally
+        {
+            cts.Cancel();
+            await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    // ---------------------------------------------------------------- P6 (GC-settled)
+    /// <summary>
+    /// Memory per idle connection on a Backend of its own whose gen0 budget is capped (DOTNET_GCgen0size=4 MiB), so
+    /// RSS follows live memory instead of an untouched server-GC gen0 budget; read after the connections sat idle.
+    /// </summary>
+    public async Task P6MemoryAsync()
+    {
+        var n = _sizes.FanoutClients;
+        Console.WriteLine($"P6 memory per idle WebSocket: {n} clients on a Backend with a capped gen0 budget");
+        await using var backend = await rig.StartBackendAsync("backend-p6", new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x400000" });
+        var worker = await rig.CreateWorkerAsync();
+        var tracker = new DeliveryTracker(null);
+        using var cts = new CancellationTokenSource();
+        var runs = new List<Task>();
+        var sockets = new List<BenchSocket>();
+        try
+        {
+            // Warm up: connect and drop a batch of clients (JIT, pools), then one idle client as the baseline.
+            var warmup = Enumerable.Range(0, Math.Min(50, n)).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false)).ToList();
+            using (var warmCts = new CancellationTokenSource())
+            {
+                var warmRuns = new List<Task>();
+                await ConnectAllAsync(warmup, warmRuns, warmCts.Token);
+                warmCts.Cancel();
+                await Task.WhenAll(warmRuns).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            sockets.Add(new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 });
+            await ConnectAllAsync(sockets, runs, cts.Token);
+            await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapBefore = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var before = backend.ResidentBytes();
+            var typesBefore = Environment.GetEnvironmentVariable("YOI_BENCH_HEAP") == "1" ? HeapBreakdown.Take(backend.Pid) : null;
+            Console.WriteLine($"  P6 1 client: {backend.StatusSummary()}");
+            var half = Enumerable.Range(0, n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
+            sockets.AddRange(half);
+            await ConnectAllAsync(half, runs, cts.Token);
+            await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapMiddle = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var middle = backend.ResidentBytes();
+            Console.WriteLine($"  P6 {n / 2 + 1} clients: {backend.StatusSummary()}");
+            var added = Enumerable.Range(0, n - n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
+            sockets.AddRange(added);
+            await ConnectAllAsync(added, runs, cts.Token);
+            await Task.Delay(TimeSpan.FromSeconds(_sizes.P6SettleSeconds));
+            var heapAfter = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var after = backend.ResidentBytes();
+            if (typesBefore is not null)
+            {
+                var typesAfter = HeapBreakdown.Take(backend.Pid);
+                var liveGrowth = typesAfter.Values.Sum(t => t.Bytes) - typesBefore.Values.Sum(t => t.Bytes);
+                Row("P6", $"live managed objects (ClrMD walk from roots) grown over {n} idle clients", liveGrowth / (double)n / 1024, "KiB/conn");
+                Console.WriteLine($"  P6 live objects grown over {n} connections (type, count, bytes, bytes/conn):");
+                foreach (var (type, count, bytes) in HeapBreakdown.Diff(typesBefore, typesAfter, n / 2).Take(40))
+                    Console.WriteLine($"    {type}: {count} objects, {bytes} B, {bytes / (double)n:0} B/conn");
+            }
+            Console.WriteLine($"  P6 managed heap after induced full GCs: {heapBefore} -> {heapMiddle} -> {heapAfter}");
+            if (heapBefore is not null && heapAfter is not null)
+                Row("P6", $"managed heap after induced full GC: {heapBefore.TotalHeapBytes / 1048576.0:0.0} -> {heapAfter.TotalHeapBytes / 1048576.0:0.0} MiB over {n} idle clients",
+                    (heapAfter.TotalHeapBytes - heapBefore.TotalHeapBytes) / (double)n / 1024, "KiB/conn");
+            else Note("P6: the induced GC (diagnostics port) gave no heap statistics");
+            Console.WriteLine($"  P6 {n + 1} clients: {backend.StatusSummary()}");
+            var marginal = (after - middle) / (double)(n - n / 2) / 1024;
+            // Still alive and correct: one event reaches all of them.
+            await rig.Log.AppendAsync(rig.Keys.WorkerEvents(worker), SequencedProducer.Payload(0), StreamRetention.Unbounded);
+            await WaitUntilAsync(() => tracker.Delivered >= sockets.Count, TimeSpan.FromSeconds(30));
+            Check("P6", sockets, 1);
+            var perConnection = (after - before) / (double)n / 1024;
+            Row("P6", $"Backend RSS {before / 1048576.0:0.0} -> {after / 1048576.0:0.0} MiB over {n} idle clients (gen0 budget 4 MiB, induced full GC), incl. one-time growth", perConnection, "KiB/conn");
+            Row("P6", $"marginal: RSS {middle / 1048576.0:0.0} -> {after / 1048576.0:0.0} MiB for the last {n - n / 2} idle clients", marginal, "KiB/conn",
+                "<= 16", marginal <= 16);
+        }
+        finally
+        {
+            cts.Cancel();
+            await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    // ---------------------------------------------------------------- P4 (workers)
+    public async Task P4WorkersAsync()
+    {
+        var max = _sizes.P4Workers.Max();
+        Console.WriteLine($"P4 Backend Redis connections with 1..{max} observed workers (one client each)");
+        var workers = new List<string>();
+        var created = new SemaphoreSlim(8);
+        var ids = await Task.WhenAll(Enumerable.Range(0, max).Select(async _ =>
+        {
+            await created.WaitAsync();
+            try { return await rig.CreateWorkerAsync(); }
+            finally { created.Release(); }
+        }));
+        workers.AddRange(ids);
+        var tracker = new DeliveryTracker(null);
+        using var cts = new CancellationTokenSource();
+        var sockets = new List<BenchSocket>();
+        var runs = new List<Task>();
+        try
+        {
+            foreach (var stage in _sizes.P4Workers)
+            {
+                var added = workers.Skip(sockets.Count).Take(stage - sockets.Count)
+                    .Select(w => new BenchSocket(rig.WorkerWs(w), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
+                sockets.AddRange(added);
+                await ConnectAllAsync(added, runs, cts.Token);
+                await Task.Delay(500);
+                var (info, proc) = await rig.BackendRedisConnectionsAsync();
+                Row("P4", $"Backend Redis connections, {stage} observed worker(s) (proc {proc})", info, "conns", "constant", null);
+            }
+            const int PerWorker = 3;
+            var payloads = Enumerable.Range(0, PerWorker).Select(i => (ReadOnlyMemory<byte>)SequencedProducer.Payload(i)).ToArray();
+            await Task.WhenAll(workers.Select(async w => await rig.Log.AppendBatchAsync(rig.Keys.WorkerEvents(w), payloads, StreamRetention.Unbounded)));
+            await WaitUntilAsync(() => tracker.Delivered >= (long)PerWorker * workers.Count, TimeSpan.FromSeconds(30));
+            Check("P4 workers", sockets, PerWorker);
+        }
+        finally
+        {
+            cts.Cancel();
+            await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        var p4 = Rows.Where(r => r.Id == "P4" && r.Metric.Contains("observed worker", StringComparison.Ordinal)).ToList();
+        for (var i = 0; i < p4.Count; i++)
+            Rows[Rows.IndexOf(p4[i])] = p4[i] with { Met = p4[i].Value == p4[0].Value };
+    }
+
+    // ---------------------------------------------------------------- P5
+    public async Task P5ReplayAsync()
+    {
+        var count = _sizes.P5Events;
+        Console.WriteLine($"P5 backlog replay of {count} events to one client");
+        var worker = await rig.CreateWorkerAsync();
+        var stream = rig.Keys.WorkerEvents(worker);
+        var last = (await rig.Log.ReadLastAsync(stream))?.Cursor ?? StreamCursor.Zero;
+        for (var offset = 0; offset < count; offset += 1_000)
+        {
+            var batch = Enumerable.Range(offset, Math.Min(1_000, count - offset)).Select(i => (ReadOnlyMemory<byte>)SequencedProducer.Payload(i)).ToArray();
+            await rig.Log.AppendBatchAsync(stream, batch, StreamRetention.Unbounded);
+        }
+        var tracker = new DeliveryTracker(null);
+        using var cts = new CancellationTokenSource();
+        var socket = new BenchSocket(rig.WorkerWs(worker), tracker, fullParse: true, cursor: last) { ExpectFrom = 0 };
+        var start = Stopwatch.GetTimestamp();
+        var run = socket.RunAsync(cts.Token);
+        await WaitUntilAsync(() => socket.Received + socket.Lost >= count || run.IsCompleted, TimeSpan.FromSeconds(120));
+        var elapsed = Stopwatch.GetElapsedTime(start, Volatile.Read(ref socket.LastReceivedAt));
+        cts.Cancel();
+        await run;
+        Check("P5", [socket], count);
+        Row("P5", $"replay {count:#,0} events (connect to last frame parsed, {elapsed.TotalSeconds:0.00} s)", count / elapsed.TotalSeconds, "events/s",
+            ">= 150,000", count / elapsed.TotalSeconds >= 150_000);
+    }
+
+    public string LoadAtStart { get; } = ReadLoad();
+
+    /// <summary>/proc/loadavg (1, 5, 15 min): the machine is shared, so every figure is read next to it.</summary>
+    public static string ReadLoad()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "?"; }
+    }
+
+    public string MarkdownTable()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| # | measure | figure | unit | goal | met |");
+        sb.AppendLine("|---|---|---:|---|---|---|");
+        foreach (var r in Rows)
+            sb.AppendLine($"| {r.Id} | {r.Metric} | {Format(r.Value)} | {r.Unit} | {r.Goal} | {(r.Met switch { true => "yes", false => "**no**", _ => "" })} |");
+        return sb.ToString();
+    }
+
+    public string Json() => JsonSerializer.Serialize(new
+    {
+        mode = mode.ToString().ToLowerInvariant(),
+        timestamp = DateTimeOffset.UtcNow,
+        loadAverage = new { start = LoadAtStart, end = ReadLoad() },
+        machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, runtime = Environment.Version.ToString() },
+        rows = Rows.Select(r => new { id = r.Id, metric = r.Metric, value = double.IsNaN(r.Value) ? (double?)null : Math.Round(r.Value, 4), unit = r.Unit, goal = r.Goal, met = r.Met }),
+        notes = Notes,
+        errors = Errors,
+    }, new JsonSerializerOptions { WriteIndented = true });
+}
