@@ -13,6 +13,11 @@ public static class RuntimeEndpoints
         return app;
     }
 
-    private static JsonHttpResult<RuntimeInfo> GetRuntime(IWorkerRuntime runtime) =>
-        TypedResults.Json(runtime.GetInfo(), ApiJsonContext.Default.RuntimeInfo);
+    /// <summary>The worker runtime's own capabilities, plus <c>plugins</c>: this service hosts service plugins.</summary>
+    private static JsonHttpResult<RuntimeInfo> GetRuntime(IWorkerRuntime runtime)
+    {
+        var info = runtime.GetInfo();
+        return TypedResults.Json(info with { Capabilities = [.. info.Capabilities, RuntimeCapabilities.Plugins] },
+            ApiJsonContext.Default.RuntimeInfo);
+    }
 }

@@ -73,6 +73,7 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
         Assert.Equal("rt-svc", info.RuntimeId);
         Assert.False(string.IsNullOrEmpty(info.Version));
         Assert.Contains("input", info.Capabilities);
+        Assert.Contains(RuntimeCapabilities.Plugins, info.Capabilities);
         Assert.Equal(new WorkerCounts(1, 1, 0, 0), info.Workers);
         using var raw = await GetJsonAsync(Client, "/v1/runtime");
         Assert.True(raw.RootElement.TryGetProperty("runtime_id", out _)); // snake_case
