@@ -1,8 +1,10 @@
+using Yoi.Client;
+using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.Processes;
 
 namespace Yoi.Tests.AppHost;
 
-public sealed class AppHostShutdownTests
+public sealed class AppHostShutdownTests(RedisServerFixture redis)
 {
     [Fact]
     public async Task Sigterm_stops_every_child_process_and_leaves_no_orphan()
@@ -38,6 +40,23 @@ public sealed class AppHostShutdownTests
         Assert.Contains("No redis-server on the PATH", host.Output);
         Assert.Single(ProcessTree.Descendants(host.Pid));
         Assert.DoesNotContain("[redis]", host.Output);
+    }
+
+    [Fact]
+    public async Task With_redis_given_it_starts_no_redis_server_and_the_runtimes_use_that_one()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("yoi-apphost-").FullName;
+        await using var host = AppHostProcess.Start(["--backend-port", "0", "--runtimes", "1", "--redis", redis.ConnectionString,
+            "--data-dir", dataDir]);
+        var backendUrl = await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
+
+        Assert.DoesNotContain("[redis]", host.Output);
+        Assert.Equal(2, ProcessTree.Descendants(host.Pid).Count); // rt-1 and the backend
+        using var http = new HttpClient { BaseAddress = new Uri(backendUrl) };
+        var worker = await new YoiClient(http).CreateWorkerAsync("rt-1", cancellationToken: TestContext.Current.CancellationToken);
+        // The runtime wrote its registry to the given server, under the default prefix.
+        var registry = await redis.Client.HashGetAllAsync("yoi:rt-1:workers", TestContext.Current.CancellationToken);
+        Assert.Contains(worker.WorkerId, registry.Keys);
     }
 
     [Fact]
