@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Yoi.Tests.EventLog.Redis;
+using Yoi.Tests.Processes;
 
 namespace Yoi.Tests.RuntimeService;
 
@@ -27,25 +28,11 @@ public sealed class RuntimeServiceProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    /// <summary>The service assembly built next to this test assembly's repository (same configuration).</summary>
-    public static string ServiceDll
-    {
-        get
-        {
-            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = testBin.Name;                       // net10.0
-            var configuration = testBin.Parent!.Name;           // Release / Debug
-            var repository = testBin.Parent.Parent!.Parent!.Parent!.FullName; // .../Yoi.Tests/bin/<cfg>/<tfm>
-            return Path.Combine(repository, "Yoi.RuntimeService", "bin", configuration, framework, "Yoi.RuntimeService.dll");
-        }
-    }
-
     /// <summary>Starts the service with these environment variables (e.g. <c>Runtime__Id</c>) and, unless told not to, waits for /health.</summary>
     public static async Task<RuntimeServiceProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool waitHealthy = true,
         int? port = null)
     {
-        var dll = ServiceDll;
-        if (!File.Exists(dll)) throw new FileNotFoundException("Build Yoi.RuntimeService first.", dll);
+        var dll = BuiltArtifacts.Assembly("Yoi.RuntimeService");
         var address = new Uri($"http://127.0.0.1:{port ?? RedisServerProcess.FreePort()}");
         var info = new ProcessStartInfo("dotnet")
         {
