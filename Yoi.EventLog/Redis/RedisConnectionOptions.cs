@@ -19,6 +19,11 @@ public sealed class RedisConnectionOptions
     public bool Ssl { get; set; }
     /// <summary>Server name checked against the TLS certificate; <see cref="Host"/> when null.</summary>
     public string? SslHost { get; set; }
+    /// <summary>
+    /// Checks the server's TLS certificate instead of the system trust store (for example a private CA);
+    /// set in code, never from the connection string.
+    /// </summary>
+    public System.Net.Security.RemoteCertificateValidationCallback? CertificateValidation { get; set; }
     public int? DefaultDatabase { get; set; }
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>How long a command waits for its reply (and for a reconnect) before it fails.</summary>

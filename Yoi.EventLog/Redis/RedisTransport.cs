@@ -20,7 +20,11 @@ internal static class RedisTransport
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 await ssl.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions { TargetHost = options.SslHost ?? options.Host }, timeout.Token).ConfigureAwait(false);
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = options.SslHost ?? options.Host,
+                        RemoteCertificateValidationCallback = options.CertificateValidation,
+                    }, timeout.Token).ConfigureAwait(false);
                 stream = ssl;
             }
             return stream;

@@ -82,7 +82,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
         };
         foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
             info.ArgumentList.Add(arg);
-        foreach (var arg in _extraArgs) info.ArgumentList.Add(arg);
+        // "{port}" in an extra argument stands for this server's port (e.g. "--tls-port {port} --port 0").
+        foreach (var arg in _extraArgs) info.ArgumentList.Add(arg.Replace("{port}", Port.ToString(), StringComparison.Ordinal));
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
