@@ -1,3 +1,6 @@
+using Yoi.Protocol.Cursors;
+using Yoi.Runtime.Streams;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -61,92 +64,75 @@ internal sealed class LatencyHistogram
 }
 
 /// <summary>
-/// The producer side of the runtime: one ordered writer per stream, like Yoi.Runtime's OrderedEventAppender (which is
-/// internal to that assembly): events are handed to a queue, and one loop appends whatever is queued (up to 256) as one
-/// pipelined <see cref="RedisEventLog.AppendBatchAsync"/>. Each event is a <c>text_delta</c> whose text is <c>#seq</c>;
-/// the hand-off time of every sequence is recorded in <see cref="SendTimes"/>.
+/// The producer side of the runtime: the runtime's own <see cref="OrderedEventAppender"/> (one ordered writer per
+/// stream: events are handed to its queue, one loop appends what is queued as one pipelined batch). Each event is a
+/// <c>text_delta</c> whose text is <c>#seq</c>; the hand-off time of every sequence is recorded in <see cref="SendTimes"/>.
 /// </summary>
 internal sealed class SequencedProducer : IAsyncDisposable
 {
-    private const int MaxBatch = 256;
-    private readonly IEventLog _log;
-    private readonly string _stream;
-    private readonly Channel<long> _queue = Channel.CreateBounded<long>(new BoundedChannelOptions(8192)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
-    private readonly Task _loop;
+    private readonly OrderedEventAppender _appender;
     private long _stored;
 
     public SequencedProducer(IEventLog log, string stream, long[]? sendTimes)
     {
-        _log = log;
-        _stream = stream;
+        StreamKey = stream;
         SendTimes = sendTimes;
-        _loop = Task.Run(DrainAsync);
+        _appender = new OrderedEventAppender(log, stream, "benchmark", StreamRetention.Unbounded, TimeSpan.FromMinutes(1),
+            NullLogger.Instance, onStored: OnStored,
+            onOutageLimit: () => Failure ??= new InvalidOperationException("The event log did not take the events for a minute."));
     }
 
     public long[]? SendTimes { get; }
-    public string StreamKey => _stream;
+    public string StreamKey { get; }
     public long Stored => Interlocked.Read(ref _stored);
-    private readonly List<long> _batchSeqs = new(MaxBatch);
     /// <summary>Hand-off to XADD reply (the log part of the end-to-end latency); reset with <see cref="ResetStoredLatency"/>.</summary>
     public LatencyHistogram StoredLatency { get; private set; } = new();
     public void ResetStoredLatency() => StoredLatency = new LatencyHistogram();
     public Exception? Failure { get; private set; }
 
-    public static byte[] Payload(long seq) =>
-        WorkerEventJson.SerializeToUtf8Bytes(new TextDeltaEvent("#" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    public static byte[] Payload(long seq) => WorkerEventJson.SerializeToUtf8Bytes(Event(seq));
+
+    private static TextDeltaEvent Event(long seq) =>
+        new("#" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Hands sequence <paramref name="seq"/> to the log (stamps its send time first).</summary>
     public void Send(long seq)
     {
-        if (SendTimes is { } times) Volatile.Write(ref times[seq], Stopwatch.GetTimestamp());
-        if (!_queue.Writer.TryWrite(seq)) _queue.Writer.WriteAsync(seq).AsTask().GetAwaiter().GetResult();
+        var pending = Enqueue(seq);
+        if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
     }
 
-    public async Task SendAsync(long seq)
+    public async Task SendAsync(long seq) => await Enqueue(seq);
+
+    private ValueTask Enqueue(long seq)
     {
         if (SendTimes is { } times) Volatile.Write(ref times[seq], Stopwatch.GetTimestamp());
-        await _queue.Writer.WriteAsync(seq);
+        var workerEvent = Event(seq);
+        return _appender.EnqueueAsync(workerEvent, WorkerEventJson.SerializeToUtf8Bytes(workerEvent), default);
     }
 
-    private async Task DrainAsync()
+    private void OnStored(StreamCursor cursor, WorkerEvent stored)
     {
-        var reader = _queue.Reader;
-        var payloads = new List<ReadOnlyMemory<byte>>(MaxBatch);
-        try
-        {
-            while (await reader.WaitToReadAsync())
-            {
-                payloads.Clear();
-                _batchSeqs.Clear();
-                while (payloads.Count < MaxBatch && reader.TryRead(out var seq))
-                {
-                    payloads.Add(Payload(seq));
-                    _batchSeqs.Add(seq);
-                }
-                await _log.AppendBatchAsync(_stream, payloads, StreamRetention.Unbounded);
-                var now = Stopwatch.GetTimestamp();
-                if (SendTimes is { } times)
-                    foreach (var seq in _batchSeqs) StoredLatency.RecordTicks(now - Volatile.Read(ref times[seq]));
-                Interlocked.Add(ref _stored, payloads.Count);
-            }
-        }
-        catch (Exception ex)
-        {
-            Failure = ex;
-        }
+        if (SendTimes is { } times && stored is TextDeltaEvent delta
+            && long.TryParse(delta.Text.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture, out var seq))
+            StoredLatency.RecordTicks(Stopwatch.GetTimestamp() - Volatile.Read(ref times[seq]));
+        Interlocked.Increment(ref _stored);
     }
 
+    /// <summary>Waits until everything handed over is stored (a stuck log is reported as <see cref="Failure"/>).</summary>
     public async Task CompleteAsync()
     {
-        _queue.Writer.TryComplete();
-        await _loop;
+        try
+        {
+            await _appender.FlushAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            Failure ??= new TimeoutException("The event log did not store the queued events within 2 minutes.");
+        }
     }
 
-    public async ValueTask DisposeAsync() => await CompleteAsync();
+    public async ValueTask DisposeAsync() => await _appender.DisposeAsync();
 }
 
 /// <summary>Sends at a fixed rate on a dedicated thread, each event at its intended time (late events are sent at once, never skipped).</summary>

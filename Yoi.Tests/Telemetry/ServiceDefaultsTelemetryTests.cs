@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.Processes;
 
 namespace Yoi.Tests.Telemetry;
@@ -9,7 +10,7 @@ public sealed class ServiceDefaultsTelemetryTests
     public async Task A_service_exports_its_server_spans_over_otlp_with_service_name_and_instance_id()
     {
         await using var receiver = await OtlpTraceReceiver.StartAsync();
-        var port = FreeTcpPort();
+        var port = RedisServerProcess.FreePort();
         var info = new ProcessStartInfo(BuiltArtifacts.DotnetHost)
         {
             UseShellExecute = false,
@@ -55,12 +56,5 @@ public sealed class ServiceDefaultsTelemetryTests
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }
