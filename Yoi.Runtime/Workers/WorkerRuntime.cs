@@ -169,6 +169,16 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
             _workers.Add(record.WorkerId, worker);
         }
         await worker.CreatedAsync();
+        // A 201 means the worker is durable: its first events and registry record are stored, so a restart lists it.
+        // During an outage it stays queued (and is stored on reconnect); the answer then waits at most the outage limit.
+        try
+        {
+            await worker.Appender.FlushAsync().WaitAsync(Options.EventLogOutageLimit, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            LogCreatedNotYetStored(_logger, record.WorkerId);
+        }
         LogCreated(_logger, record.WorkerId, provider.Name);
         return worker.Info();
     }
@@ -275,4 +285,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} created (provider {Provider})")]
     private static partial void LogCreated(ILogger logger, string workerId, string provider);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} created while the event log is unavailable; it is stored when the log is back")]
+    private static partial void LogCreatedNotYetStored(ILogger logger, string workerId);
 }

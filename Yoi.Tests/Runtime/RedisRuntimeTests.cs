@@ -20,6 +20,24 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
             () => client.IsConnected);
 
     [Fact]
+    public async Task Create_answers_only_once_the_worker_and_its_first_events_are_stored()
+    {
+        var options = Options(keyPrefix: RedisServerFixture.NewKeyPrefix());
+        var keys = new StreamKeys(options.KeyPrefix, options.Id);
+        await using var runtime = OnRedis(redis.Client, options);
+        await runtime.StartAsync(Ct);
+
+        var created = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+
+        // Read straight away, with no waiting: a 201 must already be durable.
+        var registry = await new RedisWorkerRegistry(redis.Client, keys.Registry).LoadAllAsync(Ct);
+        Assert.Contains(registry, r => r.WorkerId == created.WorkerId);
+        var last = await new RedisEventLog(redis.Client).ReadLastAsync(keys.WorkerEvents(created.WorkerId), Ct);
+        Assert.NotNull(last);
+        Assert.Equal(last.Cursor.ToString(), created.LastCursor);
+    }
+
+    [Fact]
     public async Task A_new_runtime_on_the_same_keys_lists_the_same_workers_with_their_transcripts()
     {
         var options = Options(keyPrefix: RedisServerFixture.NewKeyPrefix());
