@@ -36,6 +36,8 @@ public static class BackendApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
+        app.UseMiddleware<Api.ProblemMiddleware>();
+        app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
         app.UseWebSockets();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
@@ -68,7 +70,7 @@ public static class BackendApp
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException)
             {
-                throw new InvalidOperationException("Invalid configuration: ConnectionStrings:redis is not a valid Redis connection string.", ex);
+                throw new BackendConfigurationException("Invalid configuration: ConnectionStrings:redis is not a valid Redis connection string.", ex);
             }
             redisOptions.ClientName ??= "yoi-backend";
             var client = await RedisClient.ConnectAsync(redisOptions, cancellationToken);
@@ -132,7 +134,7 @@ public static class BackendApp
             embedded.KeyPrefix = runtime.KeyPrefix;
             var errors = embedded.Validate(requireToken: false);
             if (errors.Count > 0)
-                throw new InvalidOperationException($"Invalid configuration: Backend:Runtimes:{i}:Runtime: {string.Join(" ", errors)}");
+                throw new BackendConfigurationException($"Invalid configuration: Backend:Runtimes:{i}:Runtime: {string.Join(" ", errors)}");
             result[runtime.Id!] = embedded;
         }
         return result;

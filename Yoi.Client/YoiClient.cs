@@ -45,8 +45,9 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
     public Task<CommandAccepted> StopAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/stop", null, ApiJsonContext.Default.CommandAccepted, cancellationToken);
 
-    public Task<WorkerSnapshot> GetTranscriptAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, WorkerPath(runtimeId, workerId) + "/transcript", null, ProtocolJsonContext.Default.WorkerSnapshot, cancellationToken);
+    /// <summary>The worker's transcript and the cursor it is complete up to (resume observation or paging from it).</summary>
+    public Task<WorkerTranscript> GetTranscriptAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, WorkerPath(runtimeId, workerId) + "/transcript", null, ProtocolJsonContext.Default.WorkerTranscript, cancellationToken);
 
     public Task<JsonElement> ListPluginsAsync(string runtimeId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins", null, ProtocolJsonContext.Default.JsonElement, cancellationToken);

@@ -39,6 +39,7 @@ namespace Yoi.Protocol;
 [JsonSerializable(typeof(WorkerStoppedEvent))]
 [JsonSerializable(typeof(DiagnosticEvent))]
 [JsonSerializable(typeof(WorkerSnapshot))]
+[JsonSerializable(typeof(WorkerTranscript))]
 [JsonSerializable(typeof(TranscriptEntry))]
 [JsonSerializable(typeof(IReadOnlyList<TranscriptEntry>))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -35,7 +35,7 @@ public static class RuntimeEndpoints
             .Produces<CommandAccepted>(StatusCodes.Status202Accepted);
         api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
         api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerSnapshot>();
+        api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerTranscript>();
         api.MapGet("/{rid}/workers/{wid}/events", GetEvents).WithName("GetEvents")
             .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<JsonElement>();
         api.MapGet("/{rid}/plugins", ListPlugins).WithName("ListPlugins").Produces<JsonElement>();
@@ -88,9 +88,11 @@ public static class RuntimeEndpoints
     private static Task<IResult> GetTranscript(HttpContext context, string rid, string wid, IProjectionPolicy policy) =>
         Handle(context, rid, wid, null, async (r, ct) =>
         {
-            var snapshot = await r.Source.GetTranscriptAsync(wid, ct);
-            if (policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted) snapshot = EventRedactor.Redact(snapshot);
-            return Json(snapshot, ProtocolJsonContext.Default.WorkerSnapshot);
+            var transcript = await r.Source.GetTranscriptAsync(wid, ct);
+            if (policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted)
+                transcript = transcript.WithSnapshot(EventRedactor.Redact(transcript.Snapshot));
+            // The runtime's answer names its own id; the client asked by the registry id.
+            return Json(transcript with { RuntimeId = rid, WorkerId = wid }, ProtocolJsonContext.Default.WorkerTranscript);
         });
 
     private static Task<IResult> GetEvents(HttpContext context, string rid, string wid, RuntimeRegistry registry, IEventLog log,
@@ -99,16 +101,29 @@ public static class RuntimeEndpoints
         {
             var after = StreamCursor.Zero;
             var query = context.Request.Query;
-            if (query.TryGetValue("after", out var afterText)
-                && (afterText.Count != 1 || !StreamCursor.TryParse(afterText[0].AsSpan(), out after, out _)))
-                return ApiProblems.InvalidRequest("The 'after' cursor is malformed.", rid);
+            var hasAfter = query.TryGetValue("after", out var afterText);
+            string? reason = "give it once";
+            if (hasAfter && (afterText.Count != 1 || !StreamCursor.TryParse(afterText[0].AsSpan(), out after, out reason)))
+                return ApiProblems.Result(StatusCodes.Status400BadRequest, ApiErrorCodes.CursorMalformed, "Malformed cursor",
+                    $"The 'after' cursor is malformed: {reason}.", rid);
             var limit = DefaultPageSize;
             if (query.TryGetValue("limit", out var limitText)
                 && (limitText.Count != 1 || !int.TryParse(limitText[0], out limit) || limit is < 1 or > MaxPageSize))
                 return ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {MaxPageSize}.", rid);
             if (!await registry.WorkerExistsAsync(r, wid, ct)) throw RuntimeSourceException.WorkerNotFound(rid, wid);
 
-            var entries = await log.ReadAfterAsync(r.Keys.WorkerEvents(wid), after, limit, ct);
+            var stream = r.Keys.WorkerEvents(wid);
+            IReadOnlyList<LogEntry> entries;
+            if (hasAfter)
+            {
+                var page = await log.ReadAfterClientCursorAsync(stream, after, limit, ct);
+                if (page.Status != CursorStatus.Retained) return CursorNotRetained(page.Status, rid);
+                entries = page.Entries;
+            }
+            else
+            {
+                entries = await log.ReadAfterAsync(stream, StreamCursor.Zero, limit, ct); // from the first retained event
+            }
             var redact = policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted;
             var events = entries.Select(e => new StoredEvent(e.Cursor, wid,
                 redact ? EventRedactor.Redact(e.Payload.Span) ?? e.Payload : e.Payload)).ToList();
@@ -117,13 +132,39 @@ public static class RuntimeEndpoints
             return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
         });
 
-    private static Task<IResult> ListPlugins(HttpContext context, string rid) =>
-        Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.ListPluginsAsync(ct), ProtocolJsonContext.Default.JsonElement));
+    /// <summary>Paging never jumps over a gap silently: an expired or foreign cursor is an error naming what to do.</summary>
+    private static IResult CursorNotRetained(CursorStatus status, string rid) => status == CursorStatus.Expired
+        ? ApiProblems.Result(StatusCodes.Status410Gone, ApiErrorCodes.CursorExpired, "Cursor expired",
+            "Events after the cursor were trimmed by retention; read the transcript and page on from its cursor.", rid)
+        : ApiProblems.Result(StatusCodes.Status404NotFound, ApiErrorCodes.CursorUnknown, "Unknown cursor",
+            "The cursor is not a position of this worker's stream; read the transcript and page on from its cursor.", rid);
 
-    private static Task<IResult> GetPlugin(HttpContext context, string rid, string pid) =>
+    private static Task<IResult> ListPlugins(HttpContext context, string rid, RuntimeRegistry registry) =>
+        Handle(context, rid, null, null, async (r, ct) =>
+        {
+            await RequireCapabilityAsync(registry, r, RuntimeCapabilities.Plugins, ct);
+            return Json(await r.Source.ListPluginsAsync(ct), ProtocolJsonContext.Default.JsonElement);
+        });
+
+    private static Task<IResult> GetPlugin(HttpContext context, string rid, string pid, RuntimeRegistry registry) =>
         ResourceId.IsValid(pid)
-            ? Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.GetPluginAsync(pid, ct), ProtocolJsonContext.Default.JsonElement))
+            ? Handle(context, rid, null, null, async (r, ct) =>
+            {
+                await RequireCapabilityAsync(registry, r, RuntimeCapabilities.Plugins, ct);
+                return Json(await r.Source.GetPluginAsync(pid, ct), ProtocolJsonContext.Default.JsonElement);
+            })
             : Task.FromResult(ApiProblems.InvalidRequest("Plugin ids are 1-64 characters of [A-Za-z0-9_-].", ResourceId.IsValid(rid) ? rid : null));
+
+    /// <summary>
+    /// SPEC 5.1 "capability missing": a runtime that answers but does not report the capability gets 501 without a
+    /// call (so a runtime without plugins never turns into a plugin 404). An unavailable runtime is left to the call.
+    /// </summary>
+    private static async Task RequireCapabilityAsync(RuntimeRegistry registry, RuntimeEntry runtime, string capability, CancellationToken ct)
+    {
+        var info = await registry.DescribeAsync(runtime, ct);
+        if (info.Available == true && !info.Capabilities.Contains(capability, StringComparer.Ordinal))
+            throw RuntimeSourceException.Unsupported(runtime.Id, capability);
+    }
 
     /// <summary>
     /// The common checks, in order: ids well formed (400), runtime configured (404), projection seam (403), then the

@@ -92,7 +92,7 @@ public sealed class BackendOptions
         return IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
     }
 
-    private static InvalidOperationException Invalid(string setting, string message) =>
+    private static BackendConfigurationException Invalid(string setting, string message) =>
         new($"Invalid configuration: {setting} {message}.");
 }
 

@@ -38,11 +38,11 @@ public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys key
     public Task<CommandAccepted> StopAsync(string workerId, CancellationToken cancellationToken) =>
         RunAsync(workerId, () => runtime.StopAsync(workerId, cancellationToken));
 
-    public async Task<WorkerSnapshot> GetTranscriptAsync(string workerId, CancellationToken cancellationToken)
+    public async Task<WorkerTranscript> GetTranscriptAsync(string workerId, CancellationToken cancellationToken)
     {
         await GetWorkerAsync(workerId, cancellationToken);
         var checkpoint = await snapshots.ReadAsync(keys.WorkerEvents(workerId), keys.WorkerState(workerId), cancellationToken);
-        return checkpoint.Snapshot;
+        return WorkerTranscript.From(RuntimeId, workerId, checkpoint.Cursor, checkpoint.Snapshot);
     }
 
     public Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken) =>

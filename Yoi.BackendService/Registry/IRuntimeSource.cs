@@ -29,7 +29,7 @@ public interface IRuntimeSource
     Task<CommandAccepted> SendInputAsync(string workerId, string text, CancellationToken cancellationToken);
     Task<CommandAccepted> CancelAsync(string workerId, CancellationToken cancellationToken);
     Task<CommandAccepted> StopAsync(string workerId, CancellationToken cancellationToken);
-    Task<WorkerSnapshot> GetTranscriptAsync(string workerId, CancellationToken cancellationToken);
+    Task<WorkerTranscript> GetTranscriptAsync(string workerId, CancellationToken cancellationToken);
     /// <summary>The runtime's plugin list, passed through as JSON.</summary>
     Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken);
     /// <summary>One plugin, passed through as JSON.</summary>

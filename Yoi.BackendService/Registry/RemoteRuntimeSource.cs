@@ -44,8 +44,8 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
     public Task<CommandAccepted> StopAsync(string workerId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, $"v1/workers/{workerId}/stop", null, ApiJsonContext.Default.CommandAccepted, workerId, cancellationToken);
 
-    public Task<WorkerSnapshot> GetTranscriptAsync(string workerId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, $"v1/workers/{workerId}/transcript", null, ProtocolJsonContext.Default.WorkerSnapshot, workerId, cancellationToken);
+    public Task<WorkerTranscript> GetTranscriptAsync(string workerId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"v1/workers/{workerId}/transcript", null, ProtocolJsonContext.Default.WorkerTranscript, workerId, cancellationToken);
 
     public Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, "v1/plugins", null, ProtocolJsonContext.Default.JsonElement, null, cancellationToken);

@@ -24,5 +24,9 @@ public static class ApiErrorCodes
     public const string RuntimeUnsupported = "runtime_unsupported";
     public const string RuntimeError = "runtime_error";
     public const string Forbidden = "forbidden";
+
+    // Event paging (the same names as the observation diagnostics for the same cursor conditions).
     public const string CursorMalformed = "cursor_malformed";
+    public const string CursorExpired = "cursor_expired";
+    public const string CursorUnknown = "cursor_unknown";
 }

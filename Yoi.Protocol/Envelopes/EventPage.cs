@@ -5,7 +5,8 @@ namespace Yoi.Protocol.Envelopes;
 
 /// <summary>
 /// A page of <c>GET .../events?after=&amp;limit=</c>: <c>{"events":[&lt;event frames&gt;],"next_cursor":"&lt;id&gt;"|null}</c>.
-/// Written by <see cref="EnvelopeWriter.WriteEventPage"/>. <see cref="NextCursor"/> null means no further page.
+/// Written by <see cref="EnvelopeWriter.WriteEventPage"/>. <see cref="NextCursor"/> is the cursor of the last event on the
+/// page (pass it as <c>after</c> for the next one); null when the page is empty (nothing newer yet: keep your cursor).
 /// </summary>
 public sealed record EventPage(IReadOnlyList<EventFrame> Events, StreamCursor? NextCursor)
 {

@@ -213,12 +213,26 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         return await _reader.ReadAsync(Keys.WorkerEvents(workerId), Keys.WorkerState(workerId), cancellationToken);
     }
 
-    /// <summary>Up to <paramref name="limit"/> stored events of the worker after <paramref name="after"/>, oldest first.</summary>
-    public async ValueTask<IReadOnlyList<LogEntry>> ReadEventsAsync(string workerId, StreamCursor after, int limit,
+    /// <summary>
+    /// Up to <paramref name="limit"/> stored events of the worker after <paramref name="after"/>, oldest first. With
+    /// <paramref name="checkCursor"/> (a client's cursor) an expired or foreign cursor fails with <c>cursor_expired</c> or
+    /// <c>cursor_unknown</c> instead of jumping over the gap.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<LogEntry>> ReadEventsAsync(string workerId, StreamCursor after, int limit, bool checkCursor = false,
         CancellationToken cancellationToken = default)
     {
         Find(workerId);
-        return await Log.ReadAfterAsync(Keys.WorkerEvents(workerId), after, limit, cancellationToken);
+        var stream = Keys.WorkerEvents(workerId);
+        if (!checkCursor) return await Log.ReadAfterAsync(stream, after, limit, cancellationToken);
+        var page = await Log.ReadAfterClientCursorAsync(stream, after, limit, cancellationToken);
+        return page.Status switch
+        {
+            CursorStatus.Retained => page.Entries,
+            CursorStatus.Expired => throw new WorkerCommandException(ApiErrorCodes.CursorExpired,
+                "Events after the cursor were trimmed by retention; read the transcript and page on from its cursor."),
+            _ => throw new WorkerCommandException(ApiErrorCodes.CursorUnknown,
+                "The cursor is not a position of this worker's stream; read the transcript and page on from its cursor."),
+        };
     }
 
     /// <summary>Completes when every event queued so far (for every worker and the runtime-wide stream) is stored.</summary>

@@ -50,6 +50,8 @@ public readonly record struct WorkerCommandError(int Status, string Code, string
         ApiErrorCodes.WorkerStopped => new(409, code, "The worker is stopped", detail),
         ApiErrorCodes.InvalidRequest => new(400, code, "Invalid request", detail),
         ApiErrorCodes.CursorMalformed => new(400, code, "Malformed cursor", detail),
+        ApiErrorCodes.CursorExpired => new(410, code, "Cursor expired", detail),
+        ApiErrorCodes.CursorUnknown => new(404, code, "Unknown cursor", detail),
         ApiErrorCodes.EventLogUnavailable => new(503, code, "Event log unavailable", detail),
         _ => new(500, ApiErrorCodes.Internal, "Internal error", detail),
     };

@@ -7,6 +7,7 @@ using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
+using Yoi.Protocol.Transcripts;
 using Yoi.Runtime.Workers;
 using Yoi.RuntimeService.Http;
 
@@ -69,18 +70,8 @@ public static class WorkerEndpoints
         var checkpoint = await runtime.GetTranscriptAsync(id, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, WorkerEventJson.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("runtime_id", runtime.RuntimeId);
-            writer.WriteString("worker_id", id);
-            writer.WriteString("cursor", checkpoint.Cursor.ToString());
-            writer.WriteString("status", checkpoint.Snapshot.Status);
-            writer.WritePropertyName("transcript");
-            JsonSerializer.Serialize(writer, checkpoint.Snapshot.Transcript, ProtocolJsonContext.Default.IReadOnlyListTranscriptEntry);
-            writer.WritePropertyName("in_flight");
-            JsonSerializer.Serialize(writer, checkpoint.Snapshot.InFlight, ProtocolJsonContext.Default.IReadOnlyListTranscriptEntry);
-            writer.WriteEndObject();
-        }
+            JsonSerializer.Serialize(writer, WorkerTranscript.From(runtime.RuntimeId, id, checkpoint.Cursor, checkpoint.Snapshot),
+                ProtocolJsonContext.Default.WorkerTranscript);
         return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
     }
 
@@ -88,17 +79,17 @@ public static class WorkerEndpoints
     {
         runtime.GetWorker(id);
         var after = StreamCursor.Zero;
-        if (request.Query.TryGetValue("after", out var afterText) && afterText.ToString() is { Length: > 0 } text
-            && !StreamCursor.TryParse(text.AsSpan(), out after, out var reason))
+        var hasAfter = request.Query.TryGetValue("after", out var afterText) && afterText.ToString() is { Length: > 0 };
+        if (hasAfter && !StreamCursor.TryParse(afterText.ToString().AsSpan(), out after, out var reason))
             throw new WorkerCommandException(ApiErrorCodes.CursorMalformed, $"The 'after' cursor is malformed: {reason}.");
         var limit = DefaultEventLimit;
         if (request.Query.TryGetValue("limit", out var limitText) && limitText.ToString() is { Length: > 0 } l
             && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxEventLimit))
             throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {MaxEventLimit}.");
-        var entries = await runtime.ReadEventsAsync(id, after, limit, cancellationToken);
+        var entries = await runtime.ReadEventsAsync(id, after, limit, checkCursor: hasAfter, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(4096);
         EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, e.Payload)).ToArray(),
-            entries.Count == limit ? entries[^1].Cursor : null);
+            entries.Count > 0 ? entries[^1].Cursor : null);
         return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
     }
 

@@ -32,7 +32,7 @@ public sealed class BackendConfigurationTests
             ["urls"] = "http://127.0.0.1:5080",
             [key] = value,
         };
-        var error = Assert.Throws<InvalidOperationException>(() => Load(settings.Select(kv => (kv.Key, kv.Value)).ToArray()));
+        var error = Assert.Throws<BackendConfigurationException>(() => Load(settings.Select(kv => (kv.Key, kv.Value)).ToArray()));
         Assert.Contains(named, error.Message);
     }
 
@@ -47,6 +47,6 @@ public sealed class BackendConfigurationTests
         Assert.Equal("yoi:", options.Runtimes[0].KeyPrefix);
         Assert.Equal(10, options.Runtimes[0].TimeoutSeconds);
         Assert.Equal(1024, options.Observation.ClientQueueCapacity);
-        Assert.Throws<InvalidOperationException>(() => Load(("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "admin")));
+        Assert.Throws<BackendConfigurationException>(() => Load(("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "admin")));
     }
 }

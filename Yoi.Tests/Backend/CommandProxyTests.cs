@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Yoi.Client;
+using Yoi.EventLog;
+using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
 using Yoi.Tests.EventLog.Redis;
@@ -97,7 +99,9 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop")).Status);
         Assert.Contains((await client.ListWorkersAsync("rt-1", Ct)).Workers, w => w.WorkerId == "w1");
         Assert.Equal("w1", (await client.GetWorkerAsync("rt-1", "w1", Ct)).WorkerId);
-        Assert.Equal("idle", (await client.GetTranscriptAsync("rt-1", "w1", Ct)).Status);
+        var transcript = await client.GetTranscriptAsync("rt-1", "w1", Ct);
+        // The registry's runtime id, not whatever the runtime calls itself.
+        Assert.Equal(("rt-1", "w1", "0-0", "idle"), (transcript.RuntimeId, transcript.WorkerId, transcript.Cursor, transcript.Status));
         Assert.Equal("chat-bridge", (await client.ListPluginsAsync("rt-1", Ct)).GetProperty("plugins")[0].GetProperty("id").GetString());
         var info = await client.GetRuntimeAsync("rt-1", Ct);
         Assert.True(info.Available);
@@ -158,10 +162,37 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1", """{}""");
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1",
             $$"""{"text":"{{new string('a', 70_000)}}"}""");
-        await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?after=zz", HttpStatusCode.BadRequest, "invalid_request", "rt-1");
+        await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?after=zz", HttpStatusCode.BadRequest, "cursor_malformed", "rt-1");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?limit=0", HttpStatusCode.BadRequest, "invalid_request", "rt-1");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/plugins/bad%2Fid", HttpStatusCode.BadRequest, "invalid_request", "rt-1");
+        await AssertProblem(HttpMethod.Get, "api/no-such-route", HttpStatusCode.NotFound, "not_found", null);
+        await AssertProblem(HttpMethod.Delete, "api/runtimes/rt-1/workers", HttpStatusCode.MethodNotAllowed, "method_not_allowed", null);
         Assert.DoesNotContain(_ok.Requests, r => r.Contains("bad", StringComparison.Ordinal) || r.Contains("/input", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Plugins_OfARuntimeWithoutThePluginsCapability_Are501_WithoutCallingIt()
+    {
+        _odd.Capabilities = ["workers", "input", "cancel", "stop", "transcript", "events"];
+        await AssertProblem(HttpMethod.Get, "api/runtimes/rt-odd/plugins", HttpStatusCode.NotImplemented, "runtime_unsupported", "rt-odd");
+        await AssertProblem(HttpMethod.Get, "api/runtimes/rt-odd/plugins/chat-bridge", HttpStatusCode.NotImplemented, "runtime_unsupported", "rt-odd");
+        Assert.DoesNotContain(_odd.Requests, r => r.Contains("/plugins", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Events_PagingNeverJumpsOverAGap_ExpiredIs410AndForeignIs404()
+    {
+        var stream = TestEvents.Keys(_prefix).WorkerEvents("w1");
+        var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 10);
+        await ((IEventLogTrimming)_host.Log).TrimToLengthAsync(stream, 3, Ct);
+        await AssertProblem(HttpMethod.Get, $"api/runtimes/rt-1/workers/w1/events?after={ids[2]}", HttpStatusCode.Gone, "cursor_expired", "rt-1");
+        var ahead = new StreamCursor(ids[^1].Milliseconds + 60_000, 0);
+        await AssertProblem(HttpMethod.Get, $"api/runtimes/rt-1/workers/w1/events?after={ahead}", HttpStatusCode.NotFound, "cursor_unknown", "rt-1");
+
+        var client = new YoiClient(_http);
+        // A retained cursor still pages; without 'after' paging starts at the first retained event.
+        Assert.Equal(ids[^2..], (await client.GetEventsAsync("rt-1", "w1", ids[^3], 10, Ct)).Events.Select(e => e.Cursor));
+        Assert.Equal(ids[^3..], (await client.GetEventsAsync("rt-1", "w1", null, 10, Ct)).Events.Select(e => e.Cursor));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class EmbeddedRuntimeTests
         foreach (var e in (await client.GetEventsAsync("rt-1", worker.WorkerId, limit: 1000, cancellationToken: Ct)).Events) TranscriptFold.Apply(state, e.Payload);
         var transcript = await client.GetTranscriptAsync("rt-1", worker.WorkerId, Ct);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(state.ToSnapshot(), Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot),
-            System.Text.Json.JsonSerializer.Serialize(transcript, Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot));
+            System.Text.Json.JsonSerializer.Serialize(transcript.Snapshot, Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot));
 
         var notRunning = await Assert.ThrowsAsync<YoiApiException>(() => client.CancelAsync("rt-1", worker.WorkerId, Ct));
         Assert.Equal((409, "not_running"), (notRunning.Status, notRunning.Code));

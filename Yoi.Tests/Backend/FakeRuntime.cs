@@ -30,6 +30,8 @@ public sealed class FakeRuntime : IAsyncDisposable
     public string Url { get; private set; } = "";
     public ConcurrentDictionary<string, WorkerInfo> Workers { get; } = new();
     public ConcurrentQueue<string> Requests { get; } = new();
+    /// <summary>What <c>GET /v1/runtime</c> reports.</summary>
+    public IReadOnlyList<string> Capabilities { get; set; } = ["workers", "input", "cancel", "stop", "transcript", "events", "plugins"];
     /// <summary>When set, answers every request instead of the default behaviour.</summary>
     public Func<HttpContext, Task>? Respond { get; set; }
 
@@ -75,7 +77,7 @@ public sealed class FakeRuntime : IAsyncDisposable
         switch (context.Request.Method, parts)
         {
             case ("GET", ["v1", "runtime"]):
-                await Json(context, 200, new RuntimeInfo(RuntimeId, "1.2.3", ["workers", "input"],
+                await Json(context, 200, new RuntimeInfo(RuntimeId, "1.2.3", Capabilities,
                     new WorkerCounts(Workers.Count, Workers.Count, 0, 0)), ApiJsonContext.Default.RuntimeInfo);
                 break;
             case ("GET", ["v1", "workers"]):
@@ -92,7 +94,7 @@ public sealed class FakeRuntime : IAsyncDisposable
                 break;
             case ("GET", ["v1", "workers", var id, "transcript"]) when Workers.ContainsKey(id):
                 context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync("""{"status":"idle","transcript":[],"in_flight":[]}""");
+                await context.Response.WriteAsync($$"""{"runtime_id":"fake","worker_id":"{{id}}","cursor":"0-0","status":"idle","transcript":[],"in_flight":[]}""");
                 break;
             case ("GET", ["v1", "plugins"]):
                 context.Response.ContentType = "application/json";

@@ -118,7 +118,7 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
         Assert.True(JsonElement.DeepEquals(expected.GetProperty("in_flight"), root.GetProperty("in_flight")));
         Assert.Equal(4, root.GetProperty("transcript").GetArrayLength());
 
-        // A page after the last cursor is empty; next_cursor is null on the last page.
+        // A page after the last cursor is empty; next_cursor is null on an empty page.
         using var tail = await GetJsonAsync(Client, $"/v1/workers/{worker.WorkerId}/events?after={frames[^1].Cursor}");
         Assert.Equal(0, tail.RootElement.GetProperty("events").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, tail.RootElement.GetProperty("next_cursor").ValueKind);
@@ -230,6 +230,15 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
     {
         var worker = await CreateWorkerAsync(Client);
         await AssertProblemAsync(await Client.GetAsync($"/v1/workers/{worker.WorkerId}/events?{query}", Ct), HttpStatusCode.BadRequest, code);
+    }
+
+    [Fact]
+    public async Task An_event_page_after_a_cursor_this_stream_never_had_is_404_cursor_unknown_not_an_empty_page()
+    {
+        var worker = await CreateWorkerAsync(Client);
+        var ahead = $"{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}-0";
+        await AssertProblemAsync(await Client.GetAsync($"/v1/workers/{worker.WorkerId}/events?after={ahead}", Ct), HttpStatusCode.NotFound,
+            "cursor_unknown");
     }
 
     [Fact]

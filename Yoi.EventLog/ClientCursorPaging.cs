@@ -1,0 +1,29 @@
+using Yoi.Protocol.Cursors;
+
+namespace Yoi.EventLog;
+
+/// <summary>What a page read after a client's cursor found: the cursor's status, and the entries when it is retained.</summary>
+public readonly record struct ClientCursorPage(CursorStatus Status, IReadOnlyList<LogEntry> Entries);
+
+/// <summary>
+/// Reading after a cursor a client sent, under the cursor rules of the observation protocol (SPEC 5.3): a page is
+/// only served after a retained cursor, so paging never jumps silently over a gap that retention left.
+/// </summary>
+public static class ClientCursorPaging
+{
+    /// <summary>
+    /// The cursor's status (<c>0-0</c> on a stream that does not exist yet counts as retained: nothing was missed)
+    /// and, when retained, up to <paramref name="limit"/> entries after it. Both reads are issued together.
+    /// </summary>
+    public static async ValueTask<ClientCursorPage> ReadAfterClientCursorAsync(this IEventLog log, string stream, StreamCursor after,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var classify = log.ClassifyAsync(stream, after, cancellationToken).AsTask();
+        var read = log.ReadAfterAsync(stream, after, limit, cancellationToken).AsTask();
+        await Task.WhenAll(classify, read).ConfigureAwait(false);
+        var status = classify.Result;
+        if (status == CursorStatus.StreamMissing && after.IsZero) status = CursorStatus.Retained;
+        return new ClientCursorPage(status, status == CursorStatus.Retained ? read.Result : []);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Text.Json;
+using Yoi.Tests.EventLog.Redis;
+
+namespace Yoi.Tests.Backend;
+
+/// <summary>What a client sees while the Backend's Redis is down: a typed problem, never an exception page or the address.</summary>
+public sealed class EventLogOutageEdgeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Event_paging_while_redis_is_down_answers_503_event_log_unavailable_without_the_redis_address()
+    {
+        await using var redis = await RedisServerFixture.StartPrivateServerAsync();
+        await using var runtime = await FakeRuntime.StartAsync("rt-1");
+        runtime.AddWorker("w1");
+        ClientEdgeRecorder.Secret(redis.ConnectionString);
+        ClientEdgeRecorder.Secret(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["Backend:Runtimes:0:Id"] = "rt-1",
+            ["Backend:Runtimes:0:Source"] = "remote",
+            ["Backend:Runtimes:0:Token"] = runtime.Token,
+            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
+            ["Backend:Runtimes:0:KeyPrefix"] = RedisServerFixture.NewKeyPrefix(),
+        });
+        using var http = host.Http();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/runtimes/rt-1/workers/w1/events", Ct)).StatusCode);
+
+        await redis.StopAsync();
+        using var response = await http.GetAsync("api/runtimes/rt-1/workers/w1/events", Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal("event_log_unavailable", problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal("rt-1", problem.RootElement.GetProperty("runtime_id").GetString());
+        Assert.DoesNotContain(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), body);
+        Assert.DoesNotContain("Redis", body, StringComparison.OrdinalIgnoreCase);
+    }
+}
