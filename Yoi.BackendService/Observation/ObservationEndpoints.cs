@@ -34,7 +34,9 @@ public static partial class ObservationEndpoints
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = options.KeepAliveSeconds > 0 ? TimeSpan.FromSeconds(options.KeepAliveSeconds) : Timeout.InfiniteTimeSpan,
+            KeepAliveInterval = SecondsOrOff(options.KeepAliveSeconds),
+            // A peer that stops answering pings (half-open TCP, frozen client) is aborted; the session then ends below.
+            KeepAliveTimeout = SecondsOrOff(options.KeepAliveTimeoutSeconds),
         });
         BackendTelemetry.WebSocketConnections.Add(1);
         try
@@ -64,6 +66,8 @@ public static partial class ObservationEndpoints
             BackendTelemetry.WebSocketConnections.Add(-1);
         }
     }
+
+    private static TimeSpan SecondsOrOff(double seconds) => seconds > 0 ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An observation connection failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);

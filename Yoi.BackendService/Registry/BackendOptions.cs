@@ -64,8 +64,10 @@ public sealed class BackendOptions
         }
         if (Observation.ClientQueueCapacity is < 1 or > 1_000_000)
             throw Invalid("Backend:Observation:ClientQueueCapacity", "must be between 1 and 1000000");
-        if (Observation.KeepAliveSeconds is < 0 or > 3600)
+        if (!(Observation.KeepAliveSeconds is >= 0 and <= 3600))
             throw Invalid("Backend:Observation:KeepAliveSeconds", "must be between 0 and 3600");
+        if (!(Observation.KeepAliveTimeoutSeconds is >= 0 and <= 3600))
+            throw Invalid("Backend:Observation:KeepAliveTimeoutSeconds", "must be between 0 and 3600");
         if (Observation.MaxClientFrameBytes is < 16 or > 1_048_576)
             throw Invalid("Backend:Observation:MaxClientFrameBytes", "must be between 16 and 1048576");
 
@@ -132,8 +134,10 @@ public sealed class ObservationOptions
 {
     /// <summary>Frames a WebSocket client may have queued before it is disconnected as a slow consumer (4408).</summary>
     public int ClientQueueCapacity { get; set; } = 1024;
-    /// <summary>WebSocket ping interval; 0 disables pings.</summary>
+    /// <summary>WebSocket ping interval; 0 disables pings (and with them the pong timeout).</summary>
     public double KeepAliveSeconds { get; set; } = 15;
+    /// <summary>How long to wait for the pong to a ping before aborting the connection as dead; 0 disables the check.</summary>
+    public double KeepAliveTimeoutSeconds { get; set; } = 15;
     /// <summary>Largest frame a client may send (it only ever gets <c>observation_only</c> back); larger closes 1009.</summary>
     public int MaxClientFrameBytes { get; set; } = 4096;
 }

@@ -15,6 +15,7 @@ public sealed record PluginSettings(
     int OutgoingQueueCapacity,
     int MaxMessageBytes,
     TimeSpan KeepAliveInterval,
+    TimeSpan KeepAliveTimeout,
     TimeSpan ConnectTimeout,
     IReadOnlyDictionary<string, WebSocketGrant> WebSocketGrants,
     IConfiguration Settings)
@@ -23,11 +24,15 @@ public sealed record PluginSettings(
     public const int DefaultOutgoingQueueCapacity = 256;
     public const int DefaultMaxMessageBytes = 64 * 1024;
     public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(30);
+    /// <summary>How long a ping may go unanswered before the connection is aborted as dead.</summary>
+    public static readonly TimeSpan DefaultKeepAliveTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>Upper bound of both keep-alive settings (the socket's timer cannot take much more than 49 days).</summary>
+    public static readonly TimeSpan MaxKeepAlive = TimeSpan.FromHours(1);
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>A disabled plugin with defaults: what a plugin without a configuration section gets.</summary>
     public static PluginSettings Disabled(string pluginId) => new(pluginId, false, DefaultIngressCapacity,
-        DefaultOutgoingQueueCapacity, DefaultMaxMessageBytes, DefaultKeepAliveInterval, DefaultConnectTimeout,
+        DefaultOutgoingQueueCapacity, DefaultMaxMessageBytes, DefaultKeepAliveInterval, DefaultKeepAliveTimeout, DefaultConnectTimeout,
         new Dictionary<string, WebSocketGrant>(), new ConfigurationBuilder().Build());
 }
 
@@ -70,7 +75,10 @@ public static class PluginConfiguration
         var ingress = ReadInt(section, "IngressCapacity", PluginSettings.DefaultIngressCapacity, 1, 1_000_000, errors);
         var outgoing = ReadInt(section, "OutgoingQueueCapacity", PluginSettings.DefaultOutgoingQueueCapacity, 1, 1_000_000, errors);
         var maxBytes = ReadInt(section, "MaxMessageBytes", PluginSettings.DefaultMaxMessageBytes, 1, 16 * 1024 * 1024, errors);
-        var keepAlive = ReadTimeSpan(section, "KeepAliveInterval", PluginSettings.DefaultKeepAliveInterval, allowZero: true, errors);
+        var keepAlive = ReadTimeSpan(section, "KeepAliveInterval", PluginSettings.DefaultKeepAliveInterval, allowZero: true, errors,
+            PluginSettings.MaxKeepAlive);
+        var keepAliveTimeout = ReadTimeSpan(section, "KeepAliveTimeout", PluginSettings.DefaultKeepAliveTimeout, allowZero: true, errors,
+            PluginSettings.MaxKeepAlive);
         var connectTimeout = ReadTimeSpan(section, "ConnectTimeout", PluginSettings.DefaultConnectTimeout, allowZero: false, errors);
 
         var grants = new Dictionary<string, WebSocketGrant>(StringComparer.Ordinal);
@@ -82,7 +90,7 @@ public static class PluginConfiguration
         {
             if (kind.Key != "WebSocket") errors.Add($"{kind.Path}: unknown grant kind '{kind.Key}' (only WebSocket is supported).");
         }
-        return new PluginSettings(section.Key, enabled, ingress, outgoing, maxBytes, keepAlive, connectTimeout, grants,
+        return new PluginSettings(section.Key, enabled, ingress, outgoing, maxBytes, keepAlive, keepAliveTimeout, connectTimeout, grants,
             section.GetSection("Settings"));
     }
 
@@ -175,12 +183,15 @@ public static class PluginConfiguration
         return fallback;
     }
 
-    private static TimeSpan ReadTimeSpan(IConfigurationSection section, string key, TimeSpan fallback, bool allowZero, List<string> errors)
+    private static TimeSpan ReadTimeSpan(IConfigurationSection section, string key, TimeSpan fallback, bool allowZero, List<string> errors,
+        TimeSpan? max = null)
     {
         var text = section[key];
         if (text is null) return fallback;
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero))) return value;
-        errors.Add($"{section.Path}:{key}: '{text}' is not a {(allowZero ? "non-negative" : "positive")} time span (hh:mm:ss).");
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero))
+            && (max is null || value <= max)) return value;
+        var upTo = max is { } limit ? $" up to {limit:c}" : "";
+        errors.Add($"{section.Path}:{key}: '{text}' is not a {(allowZero ? "non-negative" : "positive")} time span{upTo} (hh:mm:ss).");
         return fallback;
     }
 }

@@ -19,7 +19,8 @@ internal interface IConnectionOwner
 /// <summary>
 /// One host-owned WebSocket connection of a plugin to a declared and granted target. One run loop connects,
 /// receives (text messages reassembled up to <see cref="PluginSettings.MaxMessageBytes"/>; binary frames refused;
-/// ping/pong/close handled by the client) and reconnects with backoff when the manifest opts in. Sends go through a
+/// ping/pong/close handled by the client, which aborts a peer that leaves a ping unanswered past
+/// <see cref="PluginSettings.KeepAliveTimeout"/>) and reconnects with backoff when the manifest opts in. Sends go through a
 /// bounded queue drained by one sender loop per session, since a WebSocket allows one send at a time.
 /// The socket, the URL and its credentials never leave this class; status shows the redacted URL.
 /// </summary>
@@ -184,6 +185,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         SetState(ConnectionStates.Connecting);
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = _settings.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = _settings.KeepAliveTimeout; // zero: pings without waiting for the pong
         try
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -216,7 +218,9 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         catch (Exception ex)
         {
             if (_stopping || ct.IsCancellationRequested) return new SessionEnd(true, "stopping");
-            return Fail(true, "connection lost: " + Describe(ex));
+            return Fail(true, "connection lost: " + (IsPongTimeout(ex)
+                ? $"no pong within {_settings.KeepAliveTimeout.TotalSeconds:0.###} s of a ping (keep-alive timeout)"
+                : Describe(ex)));
         }
         finally
         {
@@ -226,6 +230,19 @@ internal sealed class WebSocketConnection : IAsyncDisposable
             await sender.ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Whether a receive failed because the peer left a ping unanswered past <see cref="PluginSettings.KeepAliveTimeout"/>:
+    /// the socket then aborts itself, and the receive's exception carries the socket's <see cref="WebSocketError.Faulted"/>
+    /// (as an inner exception, possibly inside an <see cref="AggregateException"/>).
+    /// </summary>
+    private static bool IsPongTimeout(Exception ex) => ex switch
+    {
+        WebSocketException { WebSocketErrorCode: WebSocketError.Faulted } => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsPongTimeout),
+        { InnerException: { } inner } => IsPongTimeout(inner),
+        _ => false,
+    };
 
     private SessionEnd Fail(bool connected, string description)
     {

@@ -18,6 +18,11 @@ public sealed class BackendConfigurationTests
     [InlineData("ConnectionStrings:redis", "", "ConnectionStrings:redis")]
     [InlineData("Backend:Runtimes:0:TimeoutSeconds", "0", "Backend:Runtimes:0:TimeoutSeconds")]
     [InlineData("Backend:Observation:ClientQueueCapacity", "0", "Backend:Observation:ClientQueueCapacity")]
+    [InlineData("Backend:Observation:KeepAliveSeconds", "NaN", "Backend:Observation:KeepAliveSeconds")]
+    [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "-1", "Backend:Observation:KeepAliveTimeoutSeconds")]
+    [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "3601", "Backend:Observation:KeepAliveTimeoutSeconds")]
+    [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "NaN", "Backend:Observation:KeepAliveTimeoutSeconds")]
+    [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "soon", "Backend:Observation:KeepAliveTimeoutSeconds")]
     [InlineData("urls", "http://0.0.0.0:5080", "Backend:ApiKeys")]
     [InlineData("urls", "http://*:5080", "Backend:ApiKeys")]
     public void InvalidSetting_StopsTheStart_NamingTheSetting(string key, string value, string named)
@@ -48,5 +53,13 @@ public sealed class BackendConfigurationTests
         Assert.Equal(10, options.Runtimes[0].TimeoutSeconds);
         Assert.Equal(1024, options.Observation.ClientQueueCapacity);
         Assert.Throws<BackendConfigurationException>(() => Load(("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "admin")));
+    }
+
+    [Fact]
+    public void KeepAliveTimeout_DefaultsTo15Seconds_AndTakesFractionsOrZero()
+    {
+        Assert.Equal(15, Load().Observation.KeepAliveTimeoutSeconds);
+        Assert.Equal(0.5, Load(("Backend:Observation:KeepAliveTimeoutSeconds", "0.5")).Observation.KeepAliveTimeoutSeconds);
+        Assert.Equal(0, Load(("Backend:Observation:KeepAliveTimeoutSeconds", "0")).Observation.KeepAliveTimeoutSeconds);
     }
 }

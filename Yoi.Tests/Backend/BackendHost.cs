@@ -74,10 +74,11 @@ public sealed class BackendHost : IAsyncDisposable
 
     public Uri WsUri(string path) => new UriBuilder(new Uri(BaseUri, path)) { Scheme = "ws" }.Uri;
 
-    public async Task<WsProbe> ConnectAsync(string path, string? apiKey = null)
+    public async Task<WsProbe> ConnectAsync(string path, string? apiKey = null, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
         if (apiKey is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+        configure?.Invoke(socket.Options);
         await socket.ConnectAsync(WsUri(path), CancellationToken.None);
         return new WsProbe(socket);
     }

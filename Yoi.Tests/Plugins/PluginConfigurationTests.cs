@@ -71,6 +71,10 @@ public sealed class PluginConfigurationTests
     [InlineData("Runtime:Plugins:p1:Enabled", "yes", "Runtime:Plugins:p1:Enabled")]
     [InlineData("Runtime:Plugins:p1:IngressCapacity", "0", "Runtime:Plugins:p1:IngressCapacity")]
     [InlineData("Runtime:Plugins:p1:KeepAliveInterval", "soon", "Runtime:Plugins:p1:KeepAliveInterval")]
+    [InlineData("Runtime:Plugins:p1:KeepAliveInterval", "01:00:01", "Runtime:Plugins:p1:KeepAliveInterval")]
+    [InlineData("Runtime:Plugins:p1:KeepAliveTimeout", "soon", "Runtime:Plugins:p1:KeepAliveTimeout")]
+    [InlineData("Runtime:Plugins:p1:KeepAliveTimeout", "-00:00:01", "Runtime:Plugins:p1:KeepAliveTimeout")]
+    [InlineData("Runtime:Plugins:p1:KeepAliveTimeout", "01:00:01", "Runtime:Plugins:p1:KeepAliveTimeout")]
     [InlineData("Runtime:Plugins:p1:Grants:WebSocket:feed", "http://feed.example.com/", "Runtime:Plugins:p1:Grants:WebSocket:feed")]
     [InlineData("Runtime:Plugins:p1:Grants:Http:api", "https://x/", "Runtime:Plugins:p1:Grants:Http")]
     [InlineData("Runtime:Plugins:bad id:Enabled", "true", "Runtime:Plugins:bad id")]
@@ -79,6 +83,18 @@ public sealed class PluginConfigurationTests
         var errors = new List<string>();
         PluginConfiguration.Load(PluginTestHost.Configuration((key, value)), errors);
         Assert.Contains(errors, e => e.StartsWith(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Keepalive_timeout_defaults_to_15_seconds_and_takes_fractions_or_zero()
+    {
+        PluginSettings Load(params (string, string)[] settings) =>
+            PluginConfiguration.Load(PluginTestHost.Configuration([("Runtime:Plugins:p1:Enabled", "true"), .. settings]), [])["p1"];
+
+        Assert.Equal(TimeSpan.FromSeconds(15), Load().KeepAliveTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(15), PluginSettings.Disabled("p1").KeepAliveTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Load(("Runtime:Plugins:p1:KeepAliveTimeout", "00:00:00.5")).KeepAliveTimeout);
+        Assert.Equal(TimeSpan.Zero, Load(("Runtime:Plugins:p1:KeepAliveTimeout", "00:00:00")).KeepAliveTimeout);
     }
 
     [Fact]

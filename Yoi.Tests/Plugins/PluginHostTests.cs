@@ -250,9 +250,66 @@ public sealed class PluginHostTests
         Assert.Equal(ConnectionStates.Failed, status.State);
         Assert.NotNull(status.LastError);
         Assert.DoesNotContain("?", status.LastError);
+        Assert.DoesNotContain("pong", status.LastError); // a crash is not reported as a keep-alive timeout
         await plugin.WaitForKindAsync(PluginIngressKinds.ReconnectNeeded, Ct);
         await host.StopAsync(Ct);
         await server.DisposeAsync();
+    }
+
+    /// <summary>A ping every 0.2 s, a pong expected within 0.5 s.</summary>
+    private static readonly (string, string)[] FastKeepAlive =
+    [
+        ("Runtime:Plugins:recorder:KeepAliveInterval", "00:00:00.2"),
+        ("Runtime:Plugins:recorder:KeepAliveTimeout", "00:00:00.5"),
+    ];
+
+    [Fact]
+    public async Task Server_that_stops_answering_pings_gives_failed_state_with_a_pong_timeout_error()
+    {
+        // Accepts, then never reads: the client's pings are never answered.
+        await using var server = await LoopbackWebSocketServer.StartAsync(Ct, read: false);
+        var (host, plugin, _) = await StartConnectedAsync(server, null, FastKeepAlive);
+
+        var error = await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketError, Ct);
+        Assert.Equal("connection lost: no pong within 0.5 s of a ping (keep-alive timeout)", error.Description);
+        var status = host.GetStatus("recorder")!;
+        Assert.Equal(ConnectionStates.Failed, status.Connections[0].State);
+        Assert.Equal(error.Description, status.Connections[0].LastError);
+        Assert.Contains(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ConnectionError && d.Message.Contains("no pong"));
+        await plugin.WaitForKindAsync(PluginIngressKinds.ReconnectNeeded, Ct);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Pong_timeout_reconnects_when_the_manifest_opts_in()
+    {
+        var policy = new ReconnectPolicy(true, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400));
+        await using var server = await LoopbackWebSocketServer.StartAsync(Ct, read: false);
+        var (host, plugin, _) = await StartConnectedAsync(server, policy, FastKeepAlive);
+
+        Assert.Contains("no pong", (await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketError, Ct)).Description);
+        Assert.Equal(1, (await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketReconnecting, Ct)).Attempt);
+        await server.AcceptAsync(Ct);
+        await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketConnected, Ct);
+        Assert.True(host.Connection("recorder", "feed").Reconnects >= 1);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Server_that_answers_pings_stays_connected_across_many_keepalive_intervals()
+    {
+        await using var server = await LoopbackWebSocketServer.StartAsync(Ct); // reads, so it answers every ping
+        var (host, plugin, connection) = await StartConnectedAsync(server, null, FastKeepAlive);
+
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct); // 15 ping intervals, 6 pong timeouts
+        await connection.SendTextAsync("still here", Ct);
+
+        Assert.Equal("still here", (await plugin.WaitForKindAsync(PluginIngressKinds.WebSocketMessage, Ct)).Text);
+        var status = host.GetStatus("recorder")!;
+        Assert.Equal(ConnectionStates.Connected, status.Connections[0].State);
+        Assert.Null(status.Connections[0].LastError);
+        Assert.DoesNotContain(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ConnectionError);
+        await host.StopAsync(Ct);
     }
 
     [Fact]
