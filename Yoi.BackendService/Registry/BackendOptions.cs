@@ -19,7 +19,15 @@ public sealed class BackendOptions
     public static BackendOptions Load(IConfiguration configuration)
     {
         var options = new BackendOptions();
-        configuration.GetSection(Section).Bind(options);
+        try
+        {
+            configuration.GetSection(Section).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the setting and the value it could not convert.
+            throw new BackendConfigurationException($"Invalid configuration: {ex.Message}", ex);
+        }
         options.Validate(configuration);
         return options;
     }

@@ -28,11 +28,14 @@ public sealed class RuntimeServiceProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    /// <summary>Starts the service with these environment variables (e.g. <c>Runtime__Id</c>) and, unless told not to, waits for /health.</summary>
+    /// <summary>
+    /// Starts the service with these environment variables (e.g. <c>Runtime__Id</c>) and, unless told not to, waits for
+    /// /health. <paramref name="project"/> picks another service binary started the same way (the Backend).
+    /// </summary>
     public static async Task<RuntimeServiceProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool waitHealthy = true,
-        int? port = null)
+        int? port = null, string project = "Yoi.RuntimeService")
     {
-        var dll = BuiltArtifacts.Assembly("Yoi.RuntimeService");
+        var dll = BuiltArtifacts.Assembly(project);
         var address = new Uri($"http://127.0.0.1:{port ?? RedisServerProcess.FreePort()}");
         var info = new ProcessStartInfo("dotnet")
         {

@@ -110,4 +110,17 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         Assert.Equal(1, service.ExitCode);
         Assert.Contains("Runtime:Token", service.Output);
     }
+
+    [Fact]
+    public async Task The_backend_process_stops_at_start_on_an_invalid_setting_with_one_line_naming_it()
+    {
+        await using var backend = await RuntimeServiceProcess.StartAsync(
+            new Dictionary<string, string> { ["Backend__Observation__ClientQueueCapacity"] = "lots" }, waitHealthy: false,
+            project: "Yoi.BackendService");
+        await backend.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, backend.ExitCode);
+        Assert.Contains("Invalid configuration", backend.Output);
+        Assert.Contains("Backend:Observation:ClientQueueCapacity", backend.Output);
+        Assert.DoesNotContain("Unhandled exception", backend.Output);
+    }
 }
