@@ -111,7 +111,7 @@ public static class BackendApp
             sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton(new ApiKeyAuthenticator(options.ApiKeys));
-        services.AddSingleton<IProjectionPolicy, RolePolicy>();
+        services.TryAddSingleton<IProjectionPolicy, RolePolicy>(); // a host may register its own policy first
         services.AddSingleton<Api.ClientAccess>();
         services.AddSingleton<StreamTailReader>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamTailReader>());

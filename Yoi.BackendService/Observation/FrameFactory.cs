@@ -16,13 +16,15 @@ public static class FrameFactory
     private static readonly byte[] MalformedPayload =
         """{"event":"diagnostic","data":{"code":"malformed_event","message":"The stored event is not valid JSON."}}"""u8.ToArray();
 
-    public static byte[] Event(StreamCursor cursor, string runtimeId, string? workerId, ReadOnlySpan<byte> payload, ProjectionKind projection)
+    /// <summary>The event frame the projection makes of a stored event; null when the projection drops it.</summary>
+    public static byte[]? Event(StreamCursor cursor, string runtimeId, string? workerId, ReadOnlySpan<byte> payload, EventProjection projection)
     {
-        byte[]? redacted = projection == ProjectionKind.Redacted ? EventRedactor.Redact(payload) : null;
+        var projected = projection.ProjectEvent(payload);
+        if (projected.IsDropped) return null;
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 96);
         try
         {
-            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, redacted ?? payload);
+            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, projected.Replacement ?? payload);
         }
         catch (JsonException)
         {
@@ -32,11 +34,10 @@ public static class FrameFactory
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Snapshot(StreamCursor cursor, string runtimeId, string workerId, WorkerSnapshot snapshot, ProjectionKind projection)
+    public static byte[] Snapshot(StreamCursor cursor, string runtimeId, string workerId, WorkerSnapshot snapshot, EventProjection projection)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        EnvelopeWriter.WriteSnapshotFrame(buffer, cursor, runtimeId, workerId,
-            projection == ProjectionKind.Redacted ? EventRedactor.Redact(snapshot) : snapshot);
+        EnvelopeWriter.WriteSnapshotFrame(buffer, cursor, runtimeId, workerId, projection.ProjectSnapshot(snapshot));
         return buffer.WrittenSpan.ToArray();
     }
 

@@ -21,7 +21,7 @@ public static class ObservationCloseCodes
 }
 
 /// <summary>What one observation connection watches, after validation.</summary>
-public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, string Stream, ProjectionKind Projection, string? Cursor);
+public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, string Stream, EventProjection Projection, string? Cursor);
 
 /// <summary>
 /// One observation WebSocket after its handshake (SPEC 5.3): subscribe first, then the start the cursor asks for
@@ -161,9 +161,9 @@ internal sealed class ObservationSession(
                 {
                     var workerId = target.WorkerId;
                     var payload = workerId is null ? FrameFactory.SplitRuntimeEntry(entry.Payload, out workerId) : entry.Payload;
-                    await SendAsync(FrameFactory.Event(entry.Cursor, target.Runtime.Id, workerId, payload.Span, target.Projection),
-                        cancellationToken);
-                    _lastSent = entry.Cursor;
+                    if (FrameFactory.Event(entry.Cursor, target.Runtime.Id, workerId, payload.Span, target.Projection) is { } frame)
+                        await SendAsync(frame, cancellationToken);
+                    _lastSent = entry.Cursor; // dropped events are passed too: the position, not the last frame
                     replayed++;
                 }
                 if (page.Count < BacklogPage) break;

@@ -13,7 +13,7 @@ public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<
 /// queue the connection drains. A full queue marks the client slow and completes the queue: the connection sends
 /// what is queued, then <c>slow_consumer</c> and close 4408. Other clients are never held up.
 /// </summary>
-public sealed class ObservationSubscriber(ProjectionKind projection, int capacity)
+public sealed class ObservationSubscriber(EventProjection projection, int capacity)
 {
     private readonly Lock _gate = new();
     private readonly Channel<OutgoingFrame> _queue = Channel.CreateBounded<OutgoingFrame>(
@@ -22,7 +22,7 @@ public sealed class ObservationSubscriber(ProjectionKind projection, int capacit
     private bool _overflowed;
     private volatile bool _slow;
 
-    public ProjectionKind Projection { get; } = projection;
+    public EventProjection Projection { get; } = projection;
     public bool IsSlow => _slow;
     public ChannelReader<OutgoingFrame> Queue => _queue.Reader;
 

@@ -62,29 +62,48 @@ public sealed class StreamHub
             using var receive = BackendTelemetry.StartReceive(Label, entry);
             var workerId = WorkerId;
             var payload = WorkerId is null ? FrameFactory.SplitRuntimeEntry(entry.Payload, out workerId) : entry.Payload;
-            byte[]? passThrough = null, redacted = null;
+            var frames = new FramesByProjection();
             foreach (var subscriber in subscribers)
             {
-                byte[] frame;
-                if (subscriber.Projection == ProjectionKind.PassThrough)
+                if (!frames.TryGet(subscriber.Projection, out var frame))
                 {
-                    frame = passThrough ??= Build(entry.Cursor, workerId, payload, ProjectionKind.PassThrough, receive, subscribers);
+                    frame = Build(entry.Cursor, workerId, payload, subscriber.Projection, receive, subscribers);
+                    frames.Add(subscriber.Projection, frame);
                 }
-                else
-                {
-                    frame = redacted ??= Build(entry.Cursor, workerId, payload, ProjectionKind.Redacted, receive, subscribers);
-                }
-                subscriber.Deliver(new OutgoingFrame(entry.Cursor, frame));
+                if (frame is not null) subscriber.Deliver(new OutgoingFrame(entry.Cursor, frame));
             }
         }
     }
 
-    private byte[] Build(StreamCursor cursor, string? workerId, ReadOnlyMemory<byte> payload, ProjectionKind projection,
+    private byte[]? Build(StreamCursor cursor, string? workerId, ReadOnlyMemory<byte> payload, EventProjection projection,
         System.Diagnostics.Activity? receive, ImmutableArray<ObservationSubscriber> subscribers)
     {
         using var deliver = receive is null ? null
-            : BackendTelemetry.StartDeliver(receive.Context, subscribers.Count(s => s.Projection == projection));
-        deliver?.SetTag("yoi.projection", projection == ProjectionKind.PassThrough ? "pass_through" : "redacted");
+            : BackendTelemetry.StartDeliver(receive.Context, subscribers.Count(s => ReferenceEquals(s.Projection, projection)));
+        deliver?.SetTag("yoi.projection", projection.Name);
         return FrameFactory.Event(cursor, RuntimeId, workerId, payload.Span, projection);
+    }
+
+    /// <summary>One event's frame per distinct projection (null: dropped); no allocation for the usual one or two.</summary>
+    private struct FramesByProjection
+    {
+        private EventProjection? _first, _second;
+        private byte[]? _firstFrame, _secondFrame;
+        private Dictionary<EventProjection, byte[]?>? _more;
+
+        public readonly bool TryGet(EventProjection projection, out byte[]? frame)
+        {
+            if (ReferenceEquals(projection, _first)) { frame = _firstFrame; return true; }
+            if (ReferenceEquals(projection, _second)) { frame = _secondFrame; return true; }
+            frame = null;
+            return _more is not null && _more.TryGetValue(projection, out frame);
+        }
+
+        public void Add(EventProjection projection, byte[]? frame)
+        {
+            if (_first is null) (_first, _firstFrame) = (projection, frame);
+            else if (_second is null) (_second, _secondFrame) = (projection, frame);
+            else (_more ??= new Dictionary<EventProjection, byte[]?>(ReferenceEqualityComparer.Instance))[projection] = frame;
+        }
     }
 }

@@ -7,7 +7,7 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.BackendService.Projection;
 
 /// <summary>
-/// The <see cref="ProjectionKind.Redacted"/> projection: thinking text, tool arguments and tool output become
+/// The <see cref="EventProjection.Redacted"/> projection: thinking text, tool arguments and tool output become
 /// <see cref="Marker"/>; every other byte of the event is kept, and the event itself always is.
 /// </summary>
 public static class EventRedactor

@@ -11,8 +11,8 @@ public sealed class RolePolicy : IProjectionPolicy
     public bool CanObserve(ClientIdentity client, string runtimeId, string? workerId) =>
         client.Role is ClientRoles.Operator or ClientRoles.Viewer;
 
-    public ProjectionKind Project(ClientIdentity client) =>
-        client.Role == ClientRoles.Operator ? ProjectionKind.PassThrough : ProjectionKind.Redacted;
+    public EventProjection Project(ClientIdentity client) =>
+        client.Role == ClientRoles.Operator ? EventProjection.PassThrough : EventProjection.Redacted;
 
     public bool CanCommand(ClientIdentity client, string runtimeId, string command) => client.Role == ClientRoles.Operator;
 }

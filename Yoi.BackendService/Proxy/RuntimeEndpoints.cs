@@ -89,8 +89,7 @@ public static class RuntimeEndpoints
         Handle(context, rid, wid, null, async (r, ct) =>
         {
             var transcript = await r.Source.GetTranscriptAsync(wid, ct);
-            if (policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted)
-                transcript = transcript.WithSnapshot(EventRedactor.Redact(transcript.Snapshot));
+            transcript = transcript.WithSnapshot(policy.Project(ClientAccess.Identity(context)).ProjectSnapshot(transcript.Snapshot));
             // The runtime's answer names its own id; the client asked by the registry id.
             return Json(transcript with { RuntimeId = rid, WorkerId = wid }, ProtocolJsonContext.Default.WorkerTranscript);
         });
@@ -124,10 +123,15 @@ public static class RuntimeEndpoints
             {
                 entries = await log.ReadAfterAsync(stream, StreamCursor.Zero, limit, ct); // from the first retained event
             }
-            var redact = policy.Project(ClientAccess.Identity(context)) == ProjectionKind.Redacted;
-            var events = entries.Select(e => new StoredEvent(e.Cursor, wid,
-                redact ? EventRedactor.Redact(e.Payload.Span) ?? e.Payload : e.Payload)).ToList();
+            var projection = policy.Project(ClientAccess.Identity(context));
+            var events = new List<StoredEvent>(entries.Count);
+            foreach (var entry in entries)
+            {
+                var projected = projection.ProjectEvent(entry.Payload.Span);
+                if (!projected.IsDropped) events.Add(new StoredEvent(entry.Cursor, wid, projected.Replacement ?? entry.Payload));
+            }
             var buffer = new ArrayBufferWriter<byte>();
+            // The last cursor read, not sent: paging moves on past events the projection dropped.
             EnvelopeWriter.WriteEventPage(buffer, rid, events, entries.Count > 0 ? entries[^1].Cursor : null);
             return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
         });

@@ -49,7 +49,7 @@ public sealed class BackendHost : IAsyncDisposable
 
     /// <summary>A backend over the shared redis-server with one remote runtime <c>rt-1</c> (the fake) and a private key prefix.</summary>
     public static async Task<(BackendHost Host, string Prefix)> StartWithRedisAsync(RedisServerFixture redis, FakeRuntime runtime,
-        IDictionary<string, string?>? extra = null, int port = 0)
+        IDictionary<string, string?>? extra = null, int port = 0, Action<IServiceCollection>? services = null)
     {
         var prefix = RedisServerFixture.NewKeyPrefix();
         ClientEdgeRecorder.Secret(prefix);
@@ -65,7 +65,7 @@ public sealed class BackendHost : IAsyncDisposable
             ["Backend:Runtimes:0:TimeoutSeconds"] = "5",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
-        return (await StartAsync(settings, port), prefix);
+        return (await StartAsync(settings, port, services), prefix);
     }
 
     public HttpClient Http() => new(new RecordingHandler()) { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
