@@ -40,7 +40,6 @@ internal sealed class ObservationSession(
     private const int BacklogPage = 512;
     private const int ReceiveScratchBytes = 256;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SlowConsumerGrace = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _clientGone = new();
@@ -66,7 +65,7 @@ internal sealed class ObservationSession(
     {
         var receive = ReceiveLoopAsync();
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted, _clientGone.Token);
-        var subscriber = new ObservationSubscriber(target.Projection, options.ClientQueueCapacity);
+        var subscriber = new ObservationSubscriber(target.Projection, options.ClientQueueCapacity, AbortAfterSlowConsumerGrace);
         StreamHub? hub = null;
         try
         {
@@ -77,8 +76,6 @@ internal sealed class ObservationSession(
             if (subscriber.IsSlow)
             {
                 BackendTelemetry.SlowConsumerDisconnects.Add(1);
-                using var grace = new CancellationTokenSource(SlowConsumerGrace);
-                using var _ = grace.Token.Register(socket.Abort);
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
                     "The client did not keep up; reconnect with the last cursor to resume."), aborted);
                 await CloseAsync(ObservationCloseCodes.SlowConsumer, DiagnosticCodes.SlowConsumer);
@@ -103,6 +100,21 @@ internal sealed class ObservationSession(
             await DrainUntilClosedAsync(receive);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// From the moment the client overflows its queue it has the grace period to take what is queued, the diagnostic
+    /// and the close; a client that stopped reading altogether leaves a send blocked on a full socket, so the socket
+    /// is then aborted, which ends the send and the session.
+    /// </summary>
+    private void AbortAfterSlowConsumerGrace() => _ = AbortAfterAsync(TimeSpan.FromSeconds(options.SlowConsumerGraceSeconds));
+
+    private async Task AbortAfterAsync(TimeSpan grace)
+    {
+        await Task.Delay(grace).ConfigureAwait(false);
+        if (socket.State is WebSocketState.Closed or WebSocketState.Aborted) return;
+        try { socket.Abort(); }
+        catch (ObjectDisposedException) { }
     }
 
     private async Task StartAsync(ObservationTarget target, CancellationToken cancellationToken)

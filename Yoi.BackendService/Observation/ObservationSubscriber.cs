@@ -11,9 +11,10 @@ public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<
 /// One WebSocket client's place in a <see cref="StreamHub"/>. While the connection replays its backlog, live frames
 /// are buffered (bounded; an overflow only means "read the backlog again"); once live, frames go to a bounded
 /// queue the connection drains. A full queue marks the client slow and completes the queue: the connection sends
-/// what is queued, then <c>slow_consumer</c> and close 4408. Other clients are never held up.
+/// what is queued, then <c>slow_consumer</c> and close 4408. Other clients are never held up. <c>onSlow</c> is called
+/// once, when the client is marked slow (from the tail loop: it must only schedule work).
 /// </summary>
-public sealed class ObservationSubscriber(EventProjection projection, int capacity)
+public sealed class ObservationSubscriber(EventProjection projection, int capacity, Action? onSlow = null)
 {
     private readonly Lock _gate = new();
     private readonly Channel<OutgoingFrame> _queue = Channel.CreateBounded<OutgoingFrame>(
@@ -78,5 +79,6 @@ public sealed class ObservationSubscriber(EventProjection projection, int capaci
         if (_slow || _queue.Writer.TryWrite(frame)) return;
         _slow = true;
         _queue.Writer.TryComplete();
+        onSlow?.Invoke();
     }
 }

@@ -76,6 +76,8 @@ public sealed class BackendOptions
             throw Invalid("Backend:Observation:KeepAliveSeconds", "must be between 0 and 3600");
         if (!(Observation.KeepAliveTimeoutSeconds is >= 0 and <= 3600))
             throw Invalid("Backend:Observation:KeepAliveTimeoutSeconds", "must be between 0 and 3600");
+        if (!(Observation.SlowConsumerGraceSeconds is > 0 and <= 3600))
+            throw Invalid("Backend:Observation:SlowConsumerGraceSeconds", "must be more than 0 and at most 3600");
         if (Observation.MaxClientFrameBytes is < 16 or > 1_048_576)
             throw Invalid("Backend:Observation:MaxClientFrameBytes", "must be between 16 and 1048576");
 
@@ -146,6 +148,11 @@ public sealed class ObservationOptions
     public double KeepAliveSeconds { get; set; } = 15;
     /// <summary>How long to wait for the pong to a ping before aborting the connection as dead; 0 disables the check.</summary>
     public double KeepAliveTimeoutSeconds { get; set; } = 15;
+    /// <summary>
+    /// How long a client that overflowed its queue has to take what is queued, the <c>slow_consumer</c> diagnostic and
+    /// the 4408 close; after that the connection is aborted (a client that stopped reading holds nothing longer).
+    /// </summary>
+    public double SlowConsumerGraceSeconds { get; set; } = 30;
     /// <summary>Largest frame a client may send (it only ever gets <c>observation_only</c> back); larger closes 1009.</summary>
     public int MaxClientFrameBytes { get; set; } = 4096;
 }

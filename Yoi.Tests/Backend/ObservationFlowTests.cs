@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Yoi.BackendService.Observation;
 using Yoi.Client;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol;
@@ -52,6 +54,34 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         using var resumed = await host.ConnectAsync($"{Path}?cursor={got[^1]}");
         while (got.Count < ids.Count) got.Add((await resumed.NextAsync<EventFrame>()).Cursor);
         Assert.Equal(ids, got);
+    }
+
+    [Fact]
+    public async Task Rule8_AClientThatStopsReadingAltogether_IsAbortedAfterTheGrace_AndReleasesItsSubscription()
+    {
+        await using var runtime = await FakeRuntime.StartAsync();
+        runtime.AddWorker("w1");
+        var (host, prefix) = await BackendHost.StartWithRedisAsync(redis, runtime, new Dictionary<string, string?>
+        {
+            ["Backend:Observation:ClientQueueCapacity"] = "50",
+            ["Backend:Observation:SlowConsumerGraceSeconds"] = "1",
+            ["Backend:Observation:KeepAliveSeconds"] = "0", // no pings: only the grace can end this connection
+        });
+        await using var _ = host;
+        var tail = host.Services.GetRequiredService<StreamTailReader>();
+        var stream = TestEvents.Keys(prefix).WorkerEvents("w1");
+        using var stuck = await host.ConnectAsync("api/runtimes/rt-1/workers/w1/events/ws");
+        await stuck.NextAsync<SnapshotFrame>();
+        stuck.Record = false;
+
+        // Far more than the socket buffers hold, so the server's send blocks, and then the queue overflows.
+        var big = new string('x', 64 * 1024);
+        for (var batch = 0; batch < 20; batch++)
+            await TestEvents.AppendAsync(host.Log, stream, Enumerable.Range(0, 25).Select(i => (WorkerEvent)new TextDeltaEvent(big)).ToArray());
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (tail.ObservedStreams != 0 && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
+        Assert.Equal(0, tail.ObservedStreams);
     }
 
     [Fact]
