@@ -2,7 +2,8 @@ namespace Yoi.Protocol;
 
 /// <summary>
 /// Codes of diagnostics: <c>{"kind":"diagnostic"}</c> observation frames (client-facing, SPEC 5.3) and
-/// <c>diagnostic</c> events written by a Runtime.
+/// <c>diagnostic</c> events in a worker's stream. Service plugins keep diagnostics of their own, in their status
+/// (<c>PluginDiagnosticCodes</c> and <c>PluginCommandCodes</c> in <c>Yoi.Runtime.Plugins</c>); those are not these.
 /// </summary>
 public static class DiagnosticCodes
 {
@@ -15,14 +16,17 @@ public static class DiagnosticCodes
     public const string Forbidden = "forbidden";
     public const string SlowConsumer = "slow_consumer";
     public const string ObservationOnly = "observation_only";
+    /// <summary>A runtime or worker id outside <c>[A-Za-z0-9_-]{1,64}</c> (then close 4400); same value as the REST code.</summary>
+    public const string InvalidRequest = "invalid_request";
+    /// <summary>The Backend could not serve the connection (the event log failed before the start; then close 1011).</summary>
+    public const string Internal = "internal";
 
-    // Runtime-side notices carried by diagnostic events.
-    /// <summary>A run was cut off (for example by a Runtime restart) and closed as failed.</summary>
+    // Diagnostic events.
+    /// <summary>A run was cut off (a Runtime restart or shutdown) and closed as failed. Written by the Runtime.</summary>
     public const string RunInterrupted = "run_interrupted";
-    /// <summary>Events of a worker could not be stored; its run fails visibly.</summary>
-    public const string EventLogUnavailable = "event_log_unavailable";
-    /// <summary>A service plugin's WebSocket connection changed state or dropped frames.</summary>
-    public const string PluginConnection = "plugin_connection";
-    /// <summary>A plugin output command was refused (undeclared or ungranted target, binary frame, too large).</summary>
-    public const string PluginDenied = "plugin_denied";
+    /// <summary>
+    /// Written by the Backend in place of a stored event that is not valid JSON: the event frame at that entry's
+    /// cursor carries <c>{"event":"diagnostic","data":{"code":"malformed_event",...}}</c>, so cursors stay contiguous.
+    /// </summary>
+    public const string MalformedEvent = "malformed_event";
 }

@@ -1,12 +1,13 @@
 using Yoi.Runtime;
 using Yoi.RuntimeService;
+using Yoi.ServiceDefaults;
 
 WebApplication app;
 try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (RuntimeConfigurationException ex)
+catch (Exception ex) when (ex is RuntimeConfigurationException or ServiceConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -17,6 +16,7 @@ namespace Yoi.ServiceDefaults;
 /// <summary>
 /// What every Yoi service shares, in the Aspire ServiceDefaults spirit: OpenTelemetry (traces, metrics, logs)
 /// built on the core SDK, OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and health endpoints.
+/// An invalid OTLP setting throws <see cref="ServiceConfigurationException"/> naming it (<see cref="OtlpExportSettings"/>).
 /// </summary>
 public static class ServiceDefaultsRegistration
 {
@@ -31,7 +31,7 @@ public static class ServiceDefaultsRegistration
 
         var configuration = builder.Configuration;
         var serviceName = configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : defaultServiceName;
-        var otlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var otlp = OtlpExportSettings.Read(configuration); // first: an invalid setting stops the start before the SDK exists
 
         var sdk = OpenTelemetrySdk.Create(otel =>
         {
@@ -49,8 +49,7 @@ public static class ServiceDefaultsRegistration
                 options.IncludeFormattedMessage = true;
                 options.IncludeScopes = true;
             });
-            if (Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var endpoint))
-                otel.UseOtlpExporter(OtlpProtocol(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]), endpoint);
+            if (otlp is not null) otel.UseOtlpExporter(otlp.Protocol, otlp.Endpoint);
         });
         builder.Services.AddSingleton(sdk);
         // The container never disposes an instance it was given; this hosted service does, when the host is disposed,
@@ -62,14 +61,6 @@ public static class ServiceDefaultsRegistration
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
     }
-
-    private static OtlpExportProtocol OtlpProtocol(string? value) => value switch
-    {
-        null or "" or "grpc" => OtlpExportProtocol.Grpc,
-        "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
-        _ => throw new InvalidOperationException(
-            $"OTEL_EXPORTER_OTLP_PROTOCOL must be 'grpc' or 'http/protobuf', not '{value}'."),
-    };
 
     /// <summary><c>/health</c>: ready (every check, Redis included). <c>/alive</c>: the process answers.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)

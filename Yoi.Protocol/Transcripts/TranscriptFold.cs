@@ -16,7 +16,8 @@ namespace Yoi.Protocol.Transcripts;
 /// concatenate, <c>tool_call_done</c> fixes name and arguments, <c>tool_result</c> attaches to the call with its
 /// id or, for an unknown id, is kept as an <c>orphan_tool_result</c> part; <c>usage</c> sums; <c>error</c> is
 /// recorded on the entry.</item>
-/// <item>Run events outside a run, turn markers, diagnostics and unknown events change nothing.</item>
+/// <item>Run events outside a run, turn markers, diagnostics and unknown events change nothing: an assistant entry
+/// covers every turn of its run, so a snapshot carries no turn state and resuming from one stays exact.</item>
 /// </list>
 /// </summary>
 public static class TranscriptFold

@@ -9,7 +9,9 @@ namespace Yoi.Runtime.Providers;
 /// Any OpenAI-compatible Chat Completions endpoint, streamed (<c>stream: true</c>, SSE <c>data:</c> lines ending
 /// with <c>[DONE]</c>, <c>stream_options.include_usage</c>). Tool calls arrive as incremental deltas
 /// (<see cref="OpenAiStreamAccumulator"/>); they run with the worker's tools and the results go back in a follow-up
-/// request, at most <see cref="MaxRounds"/> rounds (then <c>limit_reached</c>). A malformed chunk, a stream that
+/// request, at most <see cref="MaxRounds"/> rounds (then <c>limit_reached</c>). Each round is one turn
+/// (<c>turn_start</c>, the response's events, its <c>usage</c>, the <c>tool_result</c>s, <c>turn_end</c> with
+/// <c>tool_use</c> or, for the answer without tool calls, <c>end_turn</c>). A malformed chunk, a stream that
 /// ends without <c>[DONE]</c>, an HTTP error or a timeout is a <see cref="ProviderException"/> whose message never
 /// contains the API key.
 /// </summary>
@@ -23,38 +25,43 @@ public sealed class OpenAiProvider(OpenAiOptions options, HttpClient http) : IMo
     public async Task<string> RunAsync(ProviderRun run, CancellationToken cancellationToken)
     {
         var messages = InitialMessages(run);
-        long inputTokens = 0, outputTokens = 0;
-        try
+        for (var round = 0; round < MaxRounds; round++)
         {
-            for (var round = 0; round < MaxRounds; round++)
+            // One request/response round is one turn: the response, then the tools it called and their results.
+            await run.StartTurnAsync();
+            var accumulator = new OpenAiStreamAccumulator(run);
+            try
             {
-                var accumulator = new OpenAiStreamAccumulator(run);
                 await StreamRoundAsync(run, messages, accumulator, cancellationToken);
-                inputTokens += accumulator.InputTokens;
-                outputTokens += accumulator.OutputTokens;
-                await accumulator.FinishTextAsync();
-                if (accumulator.ToolCalls.Count == 0) return RunResults.Finished;
-
-                messages.Add(AssistantToolCallMessage(accumulator));
-                foreach (var call in accumulator.ToolCalls)
-                {
-                    await run.EmitAsync(new ToolCallDoneEvent(call.Id, call.Name, call.Arguments.ToString()));
-                    var result = await run.Tools.InvokeAsync(call.Name, call.Arguments.ToString(), cancellationToken);
-                    await run.EmitAsync(new ToolResultEvent(call.Id, result.Output, result.IsError));
-                    messages.Add(writer =>
-                    {
-                        writer.WriteString("role", "tool");
-                        writer.WriteString("tool_call_id", call.Id);
-                        writer.WriteString("content", result.Output);
-                    });
-                }
+                await accumulator.FinishAsync();
             }
-            return RunResults.LimitReached;
+            finally
+            {
+                // The response's usage (its last chunk) is reported in its turn, also when the turn is cut off after it.
+                if (accumulator.InputTokens > 0 || accumulator.OutputTokens > 0)
+                    await run.EmitAsync(new UsageEvent(accumulator.InputTokens, accumulator.OutputTokens));
+            }
+            if (accumulator.ToolCalls.Count == 0)
+            {
+                await run.EndTurnAsync(TurnResults.EndTurn);
+                return RunResults.Finished;
+            }
+
+            messages.Add(AssistantToolCallMessage(accumulator));
+            foreach (var call in accumulator.ToolCalls)
+            {
+                var result = await run.Tools.InvokeAsync(call.Name, call.Arguments.ToString(), cancellationToken);
+                await run.EmitAsync(new ToolResultEvent(call.Id, result.Output, result.IsError));
+                messages.Add(writer =>
+                {
+                    writer.WriteString("role", "tool");
+                    writer.WriteString("tool_call_id", call.Id);
+                    writer.WriteString("content", result.Output);
+                });
+            }
+            await run.EndTurnAsync(TurnResults.ToolUse);
         }
-        finally
-        {
-            if (inputTokens > 0 || outputTokens > 0) await run.EmitAsync(new UsageEvent(inputTokens, outputTokens));
-        }
+        return RunResults.LimitReached;
     }
 
     private async Task StreamRoundAsync(ProviderRun run, List<Action<Utf8JsonWriter>> messages, OpenAiStreamAccumulator accumulator,

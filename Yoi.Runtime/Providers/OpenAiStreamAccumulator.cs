@@ -113,8 +113,11 @@ internal sealed class OpenAiStreamAccumulator(ProviderRun run)
         events.Add(new ThinkingDoneEvent(_thinking.ToString()));
     }
 
-    /// <summary>Closes open thinking and text blocks at the end of a response; checks every tool call is complete.</summary>
-    public async ValueTask FinishTextAsync()
+    /// <summary>
+    /// Ends the response: closes open thinking and text blocks, checks every tool call is complete, then emits
+    /// <c>tool_call_done</c> for each call, in index order.
+    /// </summary>
+    public async ValueTask FinishAsync()
     {
         List<WorkerEvent> events = [];
         CloseThinking(events);
@@ -122,6 +125,8 @@ internal sealed class OpenAiStreamAccumulator(ProviderRun run)
         foreach (var e in events) await run.EmitAsync(e);
         foreach (var call in _calls.Values)
             if (!call.Started) throw new ProviderException("The provider sent a tool call without an id or a function name.");
+        foreach (var call in _calls.Values)
+            await run.EmitAsync(new ToolCallDoneEvent(call.Id, call.Name, call.Arguments.ToString()));
     }
 
     internal sealed class ToolCallBuilder

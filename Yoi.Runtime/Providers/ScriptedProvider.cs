@@ -9,15 +9,17 @@ namespace Yoi.Runtime.Providers;
 /// <summary>
 /// The offline, deterministic provider. Grammar of the input (words are split on whitespace, case-insensitive):
 /// <list type="bullet">
-/// <item>always: <c>thinking_start</c>, thinking deltas, <c>thinking_done</c>, then the reply <c>You said: &lt;input&gt;</c>
-///   as text deltas, one per word, then <c>text_done</c>;</item>
+/// <item>always, in turn 1: <c>thinking_start</c>, thinking deltas, <c>thinking_done</c>, then the reply
+///   <c>You said: &lt;input&gt;</c> as text deltas, one per word, then <c>text_done</c>;</item>
 /// <item><c>long &lt;N&gt;</c> anywhere: the reply is N words instead (N deltas; <see cref="MaxLongDeltas"/> at most);
 ///   <c>Runtime:Scripted:LongDeltas</c> makes every reply at least that long;</item>
 /// <item>the word <c>clock</c>: a call of the <c>clock</c> tool (<c>tool_call_start</c>, argument deltas,
-///   <c>tool_call_done</c>, the real tool's <c>tool_result</c>) and a closing text with the result;</item>
+///   <c>tool_call_done</c>, the real tool's <c>tool_result</c>) that ends the turn with <c>tool_use</c>, and a next
+///   turn with a closing text with the result;</item>
 /// <item><c>calc &lt;expression&gt;</c>: the rest of the input after <c>calc</c> is the expression of a
 ///   <c>calc</c> call (a bad expression gives an error result);</item>
-/// <item>then <c>usage</c> (input words, output deltas) and the result <c>finished</c>.</item>
+/// <item>then, in the last turn, <c>usage</c> (input words, output deltas of the whole run), <c>turn_end{end_turn}</c>
+///   and the result <c>finished</c>.</item>
 /// </list>
 /// Deltas are paced by <c>Runtime:Scripted:DeltaDelayMs</c>.
 /// </summary>
@@ -34,6 +36,7 @@ public sealed class ScriptedProvider(ScriptedOptions options, TimeProvider? time
         var script = ScriptedInput.Parse(run.Input, options.LongDeltas);
         long output = 0;
 
+        await run.StartTurnAsync();
         await run.EmitAsync(new ThinkingStartEvent());
         var thinking = script.ToolCalls.Count == 0 ? "The user wrote something; I will echo it." : "The user asked for a tool; I will call it.";
         output += await StreamWordsAsync(thinking, w => new ThinkingDeltaEvent(w), run, cancellationToken);
@@ -73,12 +76,16 @@ public sealed class ScriptedProvider(ScriptedOptions options, TimeProvider? time
             await run.EmitAsync(new ToolCallDoneEvent(id, name, arguments));
             var result = await run.Tools.InvokeAsync(name, arguments, cancellationToken);
             await run.EmitAsync(new ToolResultEvent(id, result.Output, result.IsError));
+            await run.EndTurnAsync(TurnResults.ToolUse);
+
+            await run.StartTurnAsync();
             var closing = result.IsError ? $"The {name} tool failed: {result.Output}" : $"The {name} tool says: {result.Output}";
             output += await StreamWordsAsync(closing, w => new TextDeltaEvent(w), run, cancellationToken);
             await run.EmitAsync(new TextDoneEvent(closing));
         }
 
         await run.EmitAsync(new UsageEvent(script.InputWords, output));
+        await run.EndTurnAsync(TurnResults.EndTurn);
         return RunResults.Finished;
     }
 

@@ -174,15 +174,16 @@ internal sealed partial class Worker : IAsyncDisposable
         activity?.SetTag("yoi.run_id", run.RunId);
         var result = RunResults.Failed;
         var reply = new System.Text.StringBuilder();
+        var providerRun = new ProviderRun(run.RunId, text, HistorySnapshot(), _runtime.Tools,
+            e =>
+            {
+                if (e is TextDoneEvent done) reply.Append(done.Text);
+                return EmitAsync(e);
+            },
+            _record.Model, _record.Instructions);
+        WorkerEvent? failure = null; // error or diagnostic saying why the run ended early
         try
         {
-            var providerRun = new ProviderRun(run.RunId, text, HistorySnapshot(), _runtime.Tools,
-                e =>
-                {
-                    if (e is TextDoneEvent done) reply.Append(done.Text);
-                    return EmitAsync(e);
-                },
-                _record.Model, _record.Instructions);
             result = await _provider.RunAsync(providerRun, run.Cancellation.Token);
         }
         catch (Exception) when (run.Cancellation.IsCancellationRequested)
@@ -191,12 +192,12 @@ internal sealed partial class Worker : IAsyncDisposable
             switch (run.Reason)
             {
                 case RunStop.EventLogOutage:
-                    await EmitAsync(new ErrorEvent(ErrorCodes.Internal,
-                        $"event log unavailable for more than {_runtime.Options.EventLogOutageLimitSeconds:0.###} s; the run was stopped"));
+                    failure = new ErrorEvent(ErrorCodes.Internal,
+                        $"event log unavailable for more than {_runtime.Options.EventLogOutageLimitSeconds:0.###} s; the run was stopped");
                     result = RunResults.Failed;
                     break;
                 case RunStop.Shutdown:
-                    await EmitAsync(new DiagnosticEvent(DiagnosticCodes.RunInterrupted, "The runtime is shutting down; the run is closed as failed."));
+                    failure = new DiagnosticEvent(DiagnosticCodes.RunInterrupted, "The runtime is shutting down; the run is closed as failed.");
                     result = RunResults.Failed;
                     break;
                 default:
@@ -207,14 +208,17 @@ internal sealed partial class Worker : IAsyncDisposable
         catch (ProviderException ex)
         {
             LogRunFailed(_logger, Id, run.RunId, ex.Message);
-            await EmitAsync(new ErrorEvent(ErrorCodes.ProviderError, ex.Message));
+            failure = new ErrorEvent(ErrorCodes.ProviderError, ex.Message);
         }
         catch (Exception ex)
         {
             LogRunCrashed(_logger, ex, Id, run.RunId);
-            await EmitAsync(new ErrorEvent(ErrorCodes.Internal, "The run failed unexpectedly."));
+            failure = new ErrorEvent(ErrorCodes.Internal, "The run failed unexpectedly.");
         }
 
+        // A turn the provider did not end (it was cut off) ends first, with the run's outcome; then why, then run_end.
+        if (providerRun.InTurn) await providerRun.EndTurnAsync(OpenTurnResult(result));
+        if (failure is not null) await EmitAsync(failure);
         await EmitAsync(new RunEndEvent(run.RunId, result));
         bool stopping;
         lock (_gate) stopping = _record.Status == WorkerStatuses.Stopped;
@@ -235,6 +239,14 @@ internal sealed partial class Worker : IAsyncDisposable
         }
         run.Cancellation.Dispose();
     }
+
+    /// <summary>The <c>turn_end</c> result of a turn still open when its run ends with <paramref name="runResult"/>.</summary>
+    internal static string OpenTurnResult(string runResult) => runResult switch
+    {
+        RunResults.Cancelled => TurnResults.Cancelled,
+        RunResults.Finished => TurnResults.EndTurn,
+        _ => TurnResults.Failed,
+    };
 
     private IReadOnlyList<ConversationTurn> HistorySnapshot()
     {

@@ -48,6 +48,9 @@ public sealed partial class ReadmeWalkthroughTests
         Assert.Equal(frames.Count, events.Count); // a cursor from the start: no snapshot, every event
         Assert.IsType<WorkerCreatedEvent>(events[0].Payload);
         Assert.Contains(events, e => e.Payload is ToolResultEvent);
+        // The clock call makes two turns: the call and its result, then the closing text.
+        Assert.Equal([new TurnEndEvent(1, TurnResults.ToolUse), new TurnEndEvent(2, TurnResults.EndTurn)],
+            events.Select(e => e.Payload).OfType<TurnEndEvent>());
         Assert.IsType<RunEndEvent>(events[^1].Payload);
         Assert.Contains("\"transcript\":[{\"role\":\"user\"", lines[^1]);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
@@ -40,15 +41,18 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Streamed_content_becomes_text_deltas_then_text_done_usage_and_finished()
+    public async Task Streamed_content_is_one_turn_of_text_deltas_text_done_and_usage_then_finished()
     {
         _server.EnqueueStream([FakeOpenAiServer.Content("Hel"), FakeOpenAiServer.Content("lo!"), FakeOpenAiServer.Usage(11, 2)]);
         var (events, runId) = await RunAsync("say hello");
 
-        Assert.Equal(["run_start", "status", "text_delta", "text_delta", "text_done", "usage", "run_end", "status"], Kinds(events));
-        Assert.Equal(new TextDoneEvent("Hello!"), events[4]);
-        Assert.Equal(new UsageEvent(11, 2), events[5]);
-        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[6]);
+        Assert.Equal(["run_start", "status", "turn_start", "text_delta", "text_delta", "text_done", "usage", "turn_end", "run_end", "status"],
+            Kinds(events));
+        Assert.Equal(new TurnStartEvent(1), events[2]);
+        Assert.Equal(new TextDoneEvent("Hello!"), events[5]);
+        Assert.Equal(new UsageEvent(11, 2), events[6]);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.EndTurn), events[7]);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[8]);
 
         var request = _server.Requests.Single().RootElement;
         Assert.Equal("fake-model", request.GetProperty("model").GetString());
@@ -60,7 +64,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Incremental_tool_calls_run_the_real_tools_and_the_results_go_back_in_a_follow_up_request()
+    public async Task Incremental_tool_calls_run_the_real_tools_in_turn_1_and_the_results_go_back_in_the_request_of_turn_2()
     {
         _server.EnqueueStream(
         [
@@ -76,14 +80,23 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
 
         Assert.Equal(
         [
-            "run_start", "status", "tool_call_start", "tool_call_args_delta", "tool_call_args_delta", "tool_call_start", "tool_call_args_delta",
-            "tool_call_done", "tool_result", "tool_call_done", "tool_result", "text_delta", "text_done", "usage", "run_end", "status",
+            "run_start", "status",
+            "turn_start", "tool_call_start", "tool_call_args_delta", "tool_call_args_delta", "tool_call_start", "tool_call_args_delta",
+            "tool_call_done", "tool_call_done", "usage", "tool_result", "tool_result", "turn_end",
+            "turn_start", "text_delta", "text_done", "usage", "turn_end",
+            "run_end", "status",
         ], Kinds(events));
-        Assert.Equal(new ToolCallDoneEvent("call_a", "calc", """{"expression":"6*7"}"""), events[7]);
-        Assert.Equal(new ToolResultEvent("call_a", "42", false), events[8]);
-        Assert.False(((ToolResultEvent)events[10]).IsError);
-        Assert.Equal(new UsageEvent(50, 9), events[13]);
-        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[14]);
+        Assert.Equal(new TurnStartEvent(1), events[2]);
+        Assert.Equal(new ToolCallDoneEvent("call_a", "calc", """{"expression":"6*7"}"""), events[8]);
+        Assert.Equal("call_b", ((ToolCallDoneEvent)events[9]).Id);
+        Assert.Equal(new UsageEvent(20, 5), events[10]);
+        Assert.Equal(new ToolResultEvent("call_a", "42", false), events[11]);
+        Assert.False(((ToolResultEvent)events[12]).IsError);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.ToolUse), events[13]);
+        Assert.Equal(new TurnStartEvent(2), events[14]);
+        Assert.Equal(new UsageEvent(30, 4), events[17]);
+        Assert.Equal(new TurnEndEvent(2, TurnResults.EndTurn), events[18]);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Finished), events[19]);
 
         var followUp = _server.Requests[1].RootElement.GetProperty("messages");
         var assistant = followUp[1];
@@ -101,6 +114,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
             _server.EnqueueStream([FakeOpenAiServer.ToolCallStart(0, $"c{i}", "clock"), FakeOpenAiServer.ToolCallArgs(0, "{}")]);
         var (events, runId) = await RunAsync("loop");
         Assert.Equal(8, _server.Requests.Count);
+        Assert.Equal(Enumerable.Range(1, 8).Select(n => new TurnEndEvent(n, TurnResults.ToolUse)), events.OfType<TurnEndEvent>());
+        Assert.Equal(new TurnEndEvent(8, TurnResults.ToolUse), events[^3]);
         Assert.Equal(new RunEndEvent(runId, RunResults.LimitReached), events[^2]);
     }
 
@@ -108,7 +123,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Failures))]
-    public async Task Provider_failures_end_the_run_with_provider_error_then_failed_and_never_leak_the_key(string failure)
+    public async Task Provider_failures_end_the_turn_failed_then_provider_error_then_run_end_failed_and_never_leak_the_key(string failure)
     {
         switch (failure)
         {
@@ -145,13 +160,37 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.Equal("provider_error", error.Code);
         Assert.DoesNotContain(ApiKey, error.Message);
         Assert.NotEmpty(error.Message);
+        Assert.Equal(new TurnStartEvent(1), events[2]);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.Failed), events[^4]);
+        Assert.Equal(error, events[^3]);
         Assert.Equal(new RunEndEvent(runId, RunResults.Failed), events[^2]);
         Assert.Equal(new StatusEvent("idle"), events[^1]);
-        Assert.True(events.IndexOf(error) < events.Count - 2);
     }
 
     [Fact]
-    public async Task Cancel_during_a_stream_ends_the_run_as_cancelled()
+    public async Task A_provider_error_in_the_second_turn_ends_that_turn_failed_after_a_first_turn_of_tool_use()
+    {
+        _server.EnqueueStream([FakeOpenAiServer.ToolCallStart(0, "c1", "clock"), FakeOpenAiServer.ToolCallArgs(0, "{}"), FakeOpenAiServer.Usage(7, 3)]);
+        _server.EnqueueStream([FakeOpenAiServer.Content("It is"), FakeOpenAiServer.Usage(9, 1), "{not json"]);
+        var (events, runId) = await RunAsync("time?");
+
+        Assert.Equal(
+        [
+            "run_start", "status",
+            "turn_start", "tool_call_start", "tool_call_args_delta", "tool_call_done", "usage", "tool_result", "turn_end",
+            "turn_start", "text_delta", "usage", "turn_end",
+            "error", "run_end", "status",
+        ], Kinds(events));
+        Assert.Equal(new TurnEndEvent(1, TurnResults.ToolUse), events[8]);
+        Assert.Equal(new TurnStartEvent(2), events[9]);
+        Assert.Equal(new UsageEvent(9, 1), events[11]); // the usage that arrived before the failure stays in its turn
+        Assert.Equal(new TurnEndEvent(2, TurnResults.Failed), events[12]);
+        Assert.Equal(ErrorCodes.ProviderError, ((ErrorEvent)events[13]).Code);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Failed), events[14]);
+    }
+
+    [Fact]
+    public async Task Cancel_during_a_stream_ends_the_turn_cancelled_then_the_run_cancelled()
     {
         _server.Enqueue(async c =>
         {
@@ -166,6 +205,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         await _runtime.CancelAsync(worker.WorkerId, Ct);
         await WaitIdleAsync(_runtime, worker.WorkerId);
         var events = await ReadEventsAsync(_log, _runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.IsType<TextDeltaEvent>(events[^4]);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.Cancelled), events[^3]);
         Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Cancelled), events[^2]);
         Assert.DoesNotContain(events, e => e is ErrorEvent);
     }

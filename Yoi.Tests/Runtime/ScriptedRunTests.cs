@@ -10,7 +10,7 @@ namespace Yoi.Tests.Runtime;
 public sealed class ScriptedRunTests
 {
     [Fact]
-    public async Task A_run_appends_user_message_run_start_status_provider_events_usage_run_end_and_idle_in_order()
+    public async Task A_run_appends_user_message_run_start_status_one_turn_of_provider_events_run_end_and_idle_in_order()
     {
         await using var runtime = InMemory(out var log);
         var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
@@ -20,11 +20,13 @@ public sealed class ScriptedRunTests
         var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
         Assert.Equal(
         [
-            "worker_created", "status", "user_message", "run_start", "status", "thinking_start", "thinking_delta", "thinking_done",
-            "text_delta", "text_done", "usage", "run_end", "status",
+            "worker_created", "status", "user_message", "run_start", "status", "turn_start", "thinking_start", "thinking_delta",
+            "thinking_done", "text_delta", "text_done", "usage", "turn_end", "run_end", "status",
         ], Shape(events));
         Assert.Equal(new RunStartEvent(accepted.RunId!), events[3]);
         Assert.Equal(new StatusEvent(WorkerStatuses.Running), events[4]);
+        Assert.Equal(new TurnStartEvent(1), events[5]);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.EndTurn), events[^3]);
         Assert.Equal(new RunEndEvent(accepted.RunId!, RunResults.Finished), events[^2]);
         Assert.Equal(new StatusEvent(WorkerStatuses.Idle), events[^1]);
         Assert.Equal("You said: hello there", events.OfType<TextDoneEvent>().Single().Text);
@@ -63,9 +65,58 @@ public sealed class ScriptedRunTests
         var now = DateTimeOffset.Parse(result.Output, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(now, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
         var shape = Shape(events);
-        Assert.Equal(["tool_call_start", "tool_call_args_delta", "tool_call_done", "tool_result", "text_delta", "text_done", "usage", "run_end"],
-            shape.SkipWhile(k => k != "tool_call_start").Take(8));
+        Assert.Equal(["tool_call_start", "tool_call_args_delta", "tool_call_done", "tool_result", "turn_end", "turn_start", "text_delta",
+                "text_done", "usage", "turn_end", "run_end"],
+            shape.SkipWhile(k => k != "tool_call_start").Take(11));
         Assert.Contains(result.Output, events.OfType<TextDoneEvent>().Last().Text);
+    }
+
+    [Fact]
+    public async Task A_tool_run_has_two_turns_the_first_ending_in_tool_use_after_the_tool_result()
+    {
+        await using var runtime = InMemory(out var log);
+        var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+        var accepted = await runtime.SendInputAsync(worker.WorkerId, "what does the clock say", Ct);
+        await WaitIdleAsync(runtime, worker.WorkerId);
+
+        var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal(
+            [new TurnStartEvent(1), new TurnEndEvent(1, TurnResults.ToolUse), new TurnStartEvent(2), new TurnEndEvent(2, TurnResults.EndTurn)],
+            events.Where(e => e is TurnStartEvent or TurnEndEvent));
+        var run = events.SkipWhile(e => e is not RunStartEvent).ToList();
+        // Every provider event lies inside a turn: turn 1 from the thinking to the tool result, turn 2 the closing text and usage.
+        Assert.Equal(["run_start", "status", "turn_start", "thinking_start"], Kinds(run.Take(4)));
+        var firstEnd = run.IndexOf(new TurnEndEvent(1, TurnResults.ToolUse));
+        Assert.IsType<ToolResultEvent>(run[firstEnd - 1]);
+        Assert.Equal(new TurnStartEvent(2), run[firstEnd + 1]);
+        Assert.IsType<TextDeltaEvent>(run[firstEnd + 2]);
+        Assert.Equal(["usage", "turn_end", "run_end", "status"], Kinds(run.TakeLast(4)));
+        Assert.Equal(new RunEndEvent(accepted.RunId!, RunResults.Finished), run[^2]);
+    }
+
+    [Fact]
+    public async Task Turns_are_numbered_from_1_in_every_run_and_each_tool_call_adds_one()
+    {
+        await using var runtime = InMemory(out var log);
+        var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+        foreach (var input in new[] { "clock and calc 1+1", "hi" })
+        {
+            await runtime.SendInputAsync(worker.WorkerId, input, Ct);
+            await WaitIdleAsync(runtime, worker.WorkerId);
+        }
+
+        var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal(
+        [
+            "run_start", "start 1", "end 1 tool_use", "start 2", "end 2 tool_use", "start 3", "end 3 end_turn", "run_end",
+            "run_start", "start 1", "end 1 end_turn", "run_end",
+        ], events.Select(e => e switch
+        {
+            TurnStartEvent s => $"start {s.Turn}",
+            TurnEndEvent t => $"end {t.Turn} {t.Result}",
+            RunStartEvent or RunEndEvent => e.Kind,
+            _ => null,
+        }).OfType<string>());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime.Workers;
@@ -43,6 +44,47 @@ public sealed class WorkerCommandTests
     }
 
     [Fact]
+    public async Task Cancel_mid_turn_ends_the_turn_cancelled_then_the_run_cancelled()
+    {
+        await using var runtime = InMemory(out var log, Options(deltaDelayMs: 20));
+        var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+        var run = await runtime.SendInputAsync(worker.WorkerId, "long 10000", Ct);
+        await WaitForEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId), e => e.Any(x => x is TextDeltaEvent));
+        await runtime.CancelAsync(worker.WorkerId, Ct);
+        await WaitIdleAsync(runtime, worker.WorkerId);
+
+        var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
+        var tail = events.TakeLast(4).ToList();
+        Assert.IsType<TextDeltaEvent>(tail[0]);
+        Assert.Equal(
+            [new TurnEndEvent(1, TurnResults.Cancelled), new RunEndEvent(run.RunId!, RunResults.Cancelled), new StatusEvent(WorkerStatuses.Idle)],
+            tail.Skip(1));
+        Assert.Equal([new TurnStartEvent(1), new TurnEndEvent(1, TurnResults.Cancelled)], events.Where(e => e is TurnStartEvent or TurnEndEvent));
+    }
+
+    [Fact]
+    public async Task Shutdown_mid_turn_ends_the_turn_failed_then_run_interrupted_and_run_end_failed()
+    {
+        var runtime = InMemory(out var log, Options(deltaDelayMs: 20));
+        string stream, runId;
+        await using (runtime)
+        {
+            var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
+            runId = (await runtime.SendInputAsync(worker.WorkerId, "long 10000", Ct)).RunId!;
+            stream = runtime.Keys.WorkerEvents(worker.WorkerId);
+            await WaitForEventsAsync(log, stream, e => e.Any(x => x is TextDeltaEvent));
+        }
+
+        var events = await ReadEventsAsync(log, stream);
+        var end = events.FindIndex(e => e is TurnEndEvent);
+        Assert.IsType<TextDeltaEvent>(events[end - 1]);
+        Assert.Equal(new TurnEndEvent(1, TurnResults.Failed), events[end]);
+        Assert.Equal(DiagnosticCodes.RunInterrupted, Assert.IsType<DiagnosticEvent>(events[end + 1]).Code);
+        Assert.Equal(new RunEndEvent(runId, RunResults.Failed), events[end + 2]);
+        Assert.Single(events.OfType<TurnEndEvent>());
+    }
+
+    [Fact]
     public async Task Cancel_when_idle_is_not_running()
     {
         await using var runtime = InMemory(out _);
@@ -62,7 +104,9 @@ public sealed class WorkerCommandTests
 
         Assert.Equal("stopped", runtime.GetWorker(worker.WorkerId).Status);
         var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId));
-        var tail = events.TakeLast(3).ToList();
+        var tail = events.TakeLast(4).ToList();
+        Assert.Equal(new TurnEndEvent(1, TurnResults.Cancelled), tail[0]);
+        tail.RemoveAt(0);
         Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Cancelled), tail[0]);
         Assert.Equal(new WorkerStoppedEvent(worker.WorkerId, "stopped by request"), tail[1]);
         Assert.Equal(new StatusEvent(WorkerStatuses.Stopped), tail[2]);

@@ -123,4 +123,21 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         Assert.Contains("Backend:Observation:ClientQueueCapacity", backend.Output);
         Assert.DoesNotContain("Unhandled exception", backend.Output);
     }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]
+    public async Task An_invalid_otlp_setting_stops_the_process_at_start_with_a_message_naming_it(string setting, string value)
+    {
+        await using var service = await RuntimeServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Runtime__Id"] = "rt-x",
+            ["Runtime__Token"] = "test-token-0123456789abcdef",
+            [setting] = value,
+        }, waitHealthy: false);
+        await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains($"Invalid configuration: {setting} must be", service.Output);
+        Assert.DoesNotContain("Unhandled exception", service.Output);
+    }
 }
