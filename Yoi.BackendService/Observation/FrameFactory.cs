@@ -13,8 +13,8 @@ namespace Yoi.BackendService.Observation;
 /// <summary>Builds the bytes of observation frames (one array per frame, shared by every client of a projection).</summary>
 public static class FrameFactory
 {
-    private static readonly byte[] MalformedPayload =
-        """{"event":"diagnostic","data":{"code":"malformed_event","message":"The stored event is not valid JSON."}}"""u8.ToArray();
+    private static readonly byte[] MalformedPayload = WorkerEventJson.SerializeToUtf8Bytes(
+        new DiagnosticEvent(DiagnosticCodes.MalformedEvent, "The stored event is not valid JSON."));
 
     /// <summary>The event frame the projection makes of a stored event; null when the projection drops it.</summary>
     public static byte[]? Event(StreamCursor cursor, string runtimeId, string? workerId, ReadOnlySpan<byte> payload, EventProjection projection)

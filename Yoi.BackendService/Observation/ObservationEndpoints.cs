@@ -53,7 +53,7 @@ public static partial class ObservationEndpoints
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObservationEndpoints)), ex);
-                (target, rejection) = (null, new Rejection("internal", "The backend could not check the request; retry.",
+                (target, rejection) = (null, new Rejection(DiagnosticCodes.Internal, "The backend could not check the request; retry.",
                     ObservationCloseCodes.InternalError));
             }
             if (rejection is { } r) await session.RejectAsync(r.Code, r.Message, r.CloseCode);
@@ -78,7 +78,7 @@ public static partial class ObservationEndpoints
     {
         var services = context.RequestServices;
         if (!ResourceId.IsValid(rid) || (wid is not null && !ResourceId.IsValid(wid)))
-            return (null, new Rejection(ApiErrorCodes.InvalidRequest, "Runtime and worker ids are 1-64 characters of [A-Za-z0-9_-].",
+            return (null, new Rejection(DiagnosticCodes.InvalidRequest, "Runtime and worker ids are 1-64 characters of [A-Za-z0-9_-].",
                 ObservationCloseCodes.BadRequest));
         var identity = services.GetRequiredService<ApiKeyAuthenticator>().Authenticate(context);
         if (identity is null)

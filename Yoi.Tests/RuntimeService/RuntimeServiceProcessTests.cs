@@ -111,16 +111,17 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         Assert.Contains("Runtime:Token", service.Output);
     }
 
-    [Fact]
-    public async Task The_backend_process_stops_at_start_on_an_invalid_setting_with_one_line_naming_it()
+    [Theory]
+    [InlineData("Backend__Observation__ClientQueueCapacity", "lots", "Backend:Observation:ClientQueueCapacity")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    public async Task The_backend_process_stops_at_start_on_an_invalid_setting_with_one_line_naming_it(string variable, string value, string named)
     {
-        await using var backend = await RuntimeServiceProcess.StartAsync(
-            new Dictionary<string, string> { ["Backend__Observation__ClientQueueCapacity"] = "lots" }, waitHealthy: false,
-            project: "Yoi.BackendService");
+        await using var backend = await RuntimeServiceProcess.StartAsync(new Dictionary<string, string> { [variable] = value },
+            waitHealthy: false, project: "Yoi.BackendService");
         await backend.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, backend.ExitCode);
         Assert.Contains("Invalid configuration", backend.Output);
-        Assert.Contains("Backend:Observation:ClientQueueCapacity", backend.Output);
+        Assert.Contains(named, backend.Output);
         Assert.DoesNotContain("Unhandled exception", backend.Output);
     }
 
