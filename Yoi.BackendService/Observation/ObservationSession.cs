@@ -75,7 +75,6 @@ internal sealed class ObservationSession(
             await LiveAsync(subscriber, session.Token);
             if (subscriber.IsSlow)
             {
-                BackendTelemetry.SlowConsumerDisconnects.Add(1);
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
                     "The client did not keep up; reconnect with the last cursor to resume."), aborted);
                 await CloseAsync(ObservationCloseCodes.SlowConsumer, DiagnosticCodes.SlowConsumer);
@@ -107,7 +106,11 @@ internal sealed class ObservationSession(
     /// and the close; a client that stopped reading altogether leaves a send blocked on a full socket, so the socket
     /// is then aborted, which ends the send and the session.
     /// </summary>
-    private void AbortAfterSlowConsumerGrace() => _ = AbortAfterAsync(TimeSpan.FromSeconds(options.SlowConsumerGraceSeconds));
+    private void AbortAfterSlowConsumerGrace()
+    {
+        BackendTelemetry.SlowConsumerDisconnects.Add(1); // counted here: a client that stopped reading is aborted, not closed
+        _ = AbortAfterAsync(TimeSpan.FromSeconds(options.SlowConsumerGraceSeconds));
+    }
 
     private async Task AbortAfterAsync(TimeSpan grace)
     {
