@@ -173,4 +173,14 @@ public static class TestEvents
 
     public static Task<List<StreamCursor>> AppendDeltasAsync(IEventLog log, string stream, int count, string prefix = "d") =>
         AppendAsync(log, stream, Enumerable.Range(0, count).Select(i => (WorkerEvent)new TextDeltaEvent($"{prefix}{i} ")).ToArray());
+
+    /// <summary>
+    /// About 32 MiB of 64 KiB deltas: far more than a connection's socket buffers hold, so a client that does not read
+    /// leaves the server's send blocked and then overflows any small queue.
+    /// </summary>
+    public static async Task FloodAsync(IEventLog log, string stream)
+    {
+        var big = new TextDeltaEvent(new string('x', 64 * 1024));
+        for (var batch = 0; batch < 20; batch++) await AppendAsync(log, stream, Enumerable.Repeat((WorkerEvent)big, 25).ToArray());
+    }
 }

@@ -106,10 +106,7 @@ public sealed class BackendMetricsTests(RedisServerFixture redis)
         await stuck.NextAsync<SnapshotFrame>();
         stuck.Record = false;
 
-        var big = new string('x', 64 * 1024);
-        for (var batch = 0; batch < 20; batch++)
-            await TestEvents.AppendAsync(host.Log, TestEvents.Keys(prefix).WorkerEvents("w1"),
-                Enumerable.Range(0, 25).Select(_ => (WorkerEvent)new TextDeltaEvent(big)).ToArray());
+        await TestEvents.FloodAsync(host.Log, TestEvents.Keys(prefix).WorkerEvents("w1"));
 
         await metrics.WaitForAsync("yoi.backend.slow_consumer.disconnects", 1);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

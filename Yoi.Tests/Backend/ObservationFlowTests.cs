@@ -74,10 +74,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         await stuck.NextAsync<SnapshotFrame>();
         stuck.Record = false;
 
-        // Far more than the socket buffers hold, so the server's send blocks, and then the queue overflows.
-        var big = new string('x', 64 * 1024);
-        for (var batch = 0; batch < 20; batch++)
-            await TestEvents.AppendAsync(host.Log, stream, Enumerable.Range(0, 25).Select(i => (WorkerEvent)new TextDeltaEvent(big)).ToArray());
+        await TestEvents.FloodAsync(host.Log, stream);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (tail.ObservedStreams != 0 && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
