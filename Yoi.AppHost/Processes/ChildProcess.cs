@@ -5,7 +5,8 @@ namespace Yoi.AppHost.Processes;
 
 /// <summary>
 /// One process the AppHost started: its output is streamed with a name prefix, and it is stopped with
-/// SIGTERM first (graceful shutdown), then killed with its whole tree if it does not exit in time.
+/// SIGTERM first (graceful shutdown), then killed with its whole tree if it does not exit in time. It is started
+/// through <see cref="ProcessSpawner"/>, so it also dies when the AppHost is killed outright.
 /// </summary>
 internal sealed partial class ChildProcess : IAsyncDisposable
 {
@@ -40,7 +41,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         var child = new ChildProcess(name, process, output);
         process.OutputDataReceived += (_, e) => child.WriteLine(e.Data);
         process.ErrorDataReceived += (_, e) => child.WriteLine(e.Data);
-        if (!process.Start()) throw new InvalidOperationException($"{name} did not start.");
+        if (!ProcessSpawner.Shared.Start(process)) throw new InvalidOperationException($"{name} did not start.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;

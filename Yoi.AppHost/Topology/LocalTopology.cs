@@ -16,6 +16,8 @@ internal sealed class LocalTopology(AppHostOptions options, TextWriter output) :
 
     public async Task<string> StartAsync(CancellationToken cancellationToken)
     {
+        if (ProcessSpawner.Shared.SetPriv is null)
+            output.WriteLine("No setpriv on the PATH (util-linux): services are started directly and would outlive the AppHost if it were killed outright.");
         var redis = await ResolveRedisAsync(cancellationToken);
         var backendPort = options.BackendPort == 0 ? FreePort.Next() : options.BackendPort;
         var backendUrl = $"http://127.0.0.1:{backendPort}";

@@ -6,16 +6,7 @@ namespace Yoi.AppHost.Topology;
 /// <summary>A local <c>redis-server</c> on a free loopback port with its own data folder and AOF on.</summary>
 internal static class RedisServerResource
 {
-    public static string? FindExecutable()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, "redis-server");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
+    public static string? FindExecutable() => ExecutableSearch.OnPath("redis-server");
 
     public static async Task<(ChildProcess Process, string ConnectionString)> StartAsync(
         string executable, string dataDirectory, TextWriter output, CancellationToken cancellationToken)

@@ -38,6 +38,8 @@ public sealed class AppHostShutdownTests(RedisServerFixture redis)
         await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
 
         Assert.Contains("No redis-server on the PATH", host.Output);
+        // No setpriv either: the backend is started directly, as the one line says.
+        Assert.Contains("No setpriv on the PATH", host.Output);
         Assert.Single(ProcessTree.Descendants(host.Pid));
         Assert.DoesNotContain("[redis]", host.Output);
     }

@@ -38,6 +38,40 @@ public static class ProcessTree
         catch (UnauthorizedAccessException) { return false; }
     }
 
+    /// <summary>The process's command name (<c>/proc/PID/comm</c>, what it exec'd last), or null once it is gone.</summary>
+    public static string? CommandName(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n'); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The names of the process's threads (<c>/proc/PID/task/*/comm</c>, at most 15 characters each).</summary>
+    public static IReadOnlyList<string> ThreadNames(int pid)
+    {
+        var names = new List<string>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                try { names.Add(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n')); }
+                catch (IOException) { }
+        }
+        catch (IOException) { }
+        return names;
+    }
+
+    /// <summary>Polls until none of <paramref name="pids"/> is alive or the timeout passes; returns those still alive.</summary>
+    public static async Task<IReadOnlyList<int>> WaitAllGoneAsync(IEnumerable<int> pids, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var alive = pids.Where(IsAlive).ToList();
+            if (alive.Count == 0 || DateTime.UtcNow > deadline) return alive;
+            await Task.Delay(100);
+        }
+    }
+
     private static int? ParentOf(int pid)
     {
         try
