@@ -45,12 +45,6 @@ internal sealed class BenchRig : IAsyncDisposable
             {
                 ["Backend__Observation__ClientQueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture),
             };
-            // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to the Backend process.
-            foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var at = pair.IndexOf('=');
-                if (at > 0) backendEnvironment[pair[..at]] = pair[(at + 1)..];
-            }
             rig.Backend = await rig.StartBackendAsync("backend", backendEnvironment);
             rig.Api = new YoiClient(new HttpClient { BaseAddress = rig.Backend.Url, Timeout = TimeSpan.FromSeconds(30) });
             return rig;
@@ -74,6 +68,12 @@ internal sealed class BenchRig : IAsyncDisposable
             [$"services__{RuntimeId}__http__0"] = Runtime.Url.ToString().TrimEnd('/'),
         };
         foreach (var (key, value) in extra) environment[key] = value;
+        // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to every Backend process (P6's too).
+        foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = pair.IndexOf('=');
+            if (at > 0) environment[pair[..at]] = pair[(at + 1)..];
+        }
         return ServiceProcess.StartAsync(name, "Yoi.BackendService", environment, TimeSpan.FromSeconds(60));
     }
 

@@ -1,15 +1,32 @@
+using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Runtime;
 
 namespace Yoi.Benchmarks;
 
-/// <summary>Live objects of another process by type (ClrMD over a suspended snapshot): what a connection costs, type by type.</summary>
+/// <summary>Live objects of another process by type (ClrMD over a heap dump): what a connection costs, type by type.</summary>
 internal static class HeapBreakdown
 {
     public sealed record TypeStat(string Type, long Count, long Bytes);
 
     public static Dictionary<string, TypeStat> Take(int pid)
     {
-        using var target = DataTarget.AttachToProcess(pid, suspend: true);
+        // The process writes its own dump (createdump, over the diagnostics port) and ClrMD reads the file: attaching
+        // ClrMD to the live process sometimes waited forever on a thread pool thread that exited meanwhile.
+        var path = Path.Combine(Path.GetTempPath(), $"yoi-bench-heap-{pid}-{Guid.NewGuid():N}.dmp");
+        try
+        {
+            new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, path);
+            return Walk(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static Dictionary<string, TypeStat> Walk(string dumpPath)
+    {
+        using var target = DataTarget.LoadDump(dumpPath);
         var runtime = target.ClrVersions[0].CreateRuntime();
         var heap = runtime.Heap;
         var stats = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal);

@@ -390,6 +390,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             await Task.Delay(TimeSpan.FromSeconds(1));
             var before = backend.ResidentBytes();
             var typesBefore = Environment.GetEnvironmentVariable("YOI_BENCH_HEAP") == "1" ? HeapBreakdown.Take(backend.Pid) : null;
+            if (typesBefore is not null) Note("P6: YOI_BENCH_HEAP=1 dumps the Backend's heap, which makes committed pages resident: take RSS figures from a run without it");
             Console.WriteLine($"  P6 1 client: {backend.StatusSummary()}");
             var half = Enumerable.Range(0, n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
             sockets.AddRange(half);
@@ -398,6 +399,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             var heapMiddle = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
             await Task.Delay(TimeSpan.FromSeconds(1));
             var middle = backend.ResidentBytes();
+            var areasMiddle = backend.ResidentBytesByArea();
             Console.WriteLine($"  P6 {n / 2 + 1} clients: {backend.StatusSummary()}");
             var added = Enumerable.Range(0, n - n / 2).Select(_ => new BenchSocket(rig.WorkerWs(worker, backend), tracker, fullParse: false) { ExpectFrom = 0 }).ToList();
             sockets.AddRange(added);
@@ -406,13 +408,18 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             var heapAfter = await GcProbe.InduceAsync(backend.Pid, TimeSpan.FromSeconds(20));
             await Task.Delay(TimeSpan.FromSeconds(1));
             var after = backend.ResidentBytes();
+            // Where the RSS of the last N/2 connections went, area by area (the GC's regions are one anonymous run).
+            Console.WriteLine($"  P6 RSS grown by memory area over the last {n - n / 2} connections (>= 64 KiB):");
+            foreach (var (area, rss) in backend.ResidentBytesByArea().Select(a => (a.Key, a.Value - areasMiddle.GetValueOrDefault(a.Key)))
+                .Where(a => a.Item2 >= 65536).OrderByDescending(a => a.Item2))
+                Console.WriteLine($"    {area}: +{rss / 1024} KiB, {rss / (double)(n - n / 2):0} B/conn");
             if (typesBefore is not null)
             {
                 var typesAfter = HeapBreakdown.Take(backend.Pid);
                 var liveGrowth = typesAfter.Values.Sum(t => t.Bytes) - typesBefore.Values.Sum(t => t.Bytes);
                 Row("P6", $"live managed objects (ClrMD walk from roots) grown over {n} idle clients", liveGrowth / (double)n / 1024, "KiB/conn");
                 Console.WriteLine($"  P6 live objects grown over {n} connections (type, count, bytes, bytes/conn):");
-                foreach (var (type, count, bytes) in HeapBreakdown.Diff(typesBefore, typesAfter, n / 2).Take(40))
+                foreach (var (type, count, bytes) in HeapBreakdown.Diff(typesBefore, typesAfter, n / 2))
                     Console.WriteLine($"    {type}: {count} objects, {bytes} B, {bytes / (double)n:0} B/conn");
             }
             Console.WriteLine($"  P6 managed heap after induced full GCs: {heapBefore} -> {heapMiddle} -> {heapAfter}");

@@ -110,6 +110,40 @@ internal sealed class ServiceProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary>
+    /// Resident bytes by memory area (/proc/pid/smaps): named mappings by name (the JIT's code is <c>memfd:doublemapper</c>),
+    /// and runs of adjacent anonymous mappings by their start address and total size, so the GC's reservation, malloc
+    /// arenas and thread stacks each stay one stable key while pages inside them are committed.
+    /// </summary>
+    public Dictionary<string, long> ResidentBytesByArea()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        string? area = null;
+        long runStart = -1, runEnd = -1;
+        foreach (var line in File.ReadLines($"/proc/{Pid}/smaps"))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0) continue;
+            if (!parts[0].EndsWith(':'))
+            {
+                var range = parts[0].Split('-');
+                var start = long.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                var end = long.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (parts.Length > 5) area = string.Join(' ', parts[5..]);
+                else
+                {
+                    if (start != runEnd) runStart = start;
+                    runEnd = end;
+                    area = $"anonymous run at {runStart:x}";
+                }
+                if (parts.Length > 5) runEnd = -1;
+            }
+            else if (parts[0] == "Rss:" && area is not null)
+                result[area] = result.GetValueOrDefault(area) + long.Parse(parts[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        return result;
+    }
+
     /// <summary>User + system CPU time of the process so far (/proc/pid/stat, clock ticks of 10 ms).</summary>
     public TimeSpan CpuTime() => CpuTimeOf(Pid);
 
@@ -122,9 +156,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
-    /// <summary>Selected /proc status lines (VmRSS, RssAnon, RssFile, Threads) for the report.</summary>
+    /// <summary>Selected /proc status lines (RssAnon, RssFile, RssShmem, Threads) for the report.</summary>
     public string StatusSummary() => string.Join(", ", File.ReadLines($"/proc/{Pid}/status")
-        .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("Threads:", StringComparison.Ordinal))
+        .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("RssShmem:", StringComparison.Ordinal) || l.StartsWith("Threads:", StringComparison.Ordinal))
         .Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))));
 
     /// <summary>Established TCP connections of this process to <paramref name="remotePort"/> (from /proc: fd socket inodes x /proc/net/tcp).</summary>

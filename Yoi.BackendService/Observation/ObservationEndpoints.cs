@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.WebUtilities;
 using Yoi.BackendService.Api;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
@@ -14,14 +15,17 @@ public static partial class ObservationEndpoints
 {
     public static IEndpointRouteBuilder MapObservationEndpoints(this IEndpointRouteBuilder app)
     {
-        app.Map("/api/runtimes/{rid}/workers/{wid}/events/ws", (HttpContext context, string rid, string wid) => HandleAsync(context, rid, wid))
+        // Every service used here is a singleton, taken from the root provider: a connection that lives for hours
+        // keeps no request scope (docs/benchmarks.md, P6).
+        var services = app.ServiceProvider;
+        app.Map("/api/runtimes/{rid}/workers/{wid}/events/ws", (HttpContext context, string rid, string wid) => HandleAsync(context, services, rid, wid))
             .WithName("ObserveWorker").WithSummary("Observe one worker (WebSocket, see docs/protocol.md).").ExcludeFromDescription();
-        app.Map("/api/runtimes/{rid}/events/ws", (HttpContext context, string rid) => HandleAsync(context, rid, null))
+        app.Map("/api/runtimes/{rid}/events/ws", (HttpContext context, string rid) => HandleAsync(context, services, rid, null))
             .WithName("ObserveRuntime").WithSummary("Observe a runtime's lifecycle stream (WebSocket).").ExcludeFromDescription();
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, string rid, string? wid)
+    private static async Task HandleAsync(HttpContext context, IServiceProvider services, string rid, string? wid)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -29,7 +33,6 @@ public static partial class ObservationEndpoints
                 "This route accepts WebSocket requests only.", null);
             return;
         }
-        var services = context.RequestServices;
         var options = services.GetRequiredService<BackendOptions>().Observation;
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -48,7 +51,7 @@ public static partial class ObservationEndpoints
             Rejection? rejection;
             try
             {
-                (target, rejection) = await ValidateAsync(context, rid, wid);
+                (target, rejection) = await ValidateAsync(context, services, rid, wid);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -74,9 +77,9 @@ public static partial class ObservationEndpoints
 
     private readonly record struct Rejection(string Code, string Message, int CloseCode);
 
-    private static async Task<(ObservationTarget? Target, Rejection? Rejection)> ValidateAsync(HttpContext context, string rid, string? wid)
+    private static async Task<(ObservationTarget? Target, Rejection? Rejection)> ValidateAsync(HttpContext context, IServiceProvider services,
+        string rid, string? wid)
     {
-        var services = context.RequestServices;
         if (!ResourceId.IsValid(rid) || (wid is not null && !ResourceId.IsValid(wid)))
             return (null, new Rejection(DiagnosticCodes.InvalidRequest, "Runtime and worker ids are 1-64 characters of [A-Za-z0-9_-].",
                 ObservationCloseCodes.BadRequest));
@@ -93,7 +96,8 @@ public static partial class ObservationEndpoints
             return (null, new Rejection(DiagnosticCodes.WorkerNotFound, $"The runtime '{rid}' has no worker '{wid}'.", ObservationCloseCodes.NotFound));
 
         string? cursor = null;
-        if (context.Request.Query.TryGetValue("cursor", out var values))
+        // Parsed here rather than through Request.Query, whose parsed copy would stay with the connection.
+        if (QueryHelpers.ParseNullableQuery(context.Request.QueryString.Value) is { } query && query.TryGetValue("cursor", out var values))
         {
             cursor = values.Count == 1 ? values[0] : null;
             string? reason = "give it once";
@@ -101,7 +105,6 @@ public static partial class ObservationEndpoints
                 return (null, new Rejection(DiagnosticCodes.CursorMalformed, $"The cursor is malformed: {reason}.",
                     ObservationCloseCodes.BadRequest));
         }
-        var stream = wid is null ? runtime.Keys.RuntimeEvents : runtime.Keys.WorkerEvents(wid);
-        return (new ObservationTarget(runtime, wid, stream, policy.Project(identity), cursor), null);
+        return (new ObservationTarget(runtime, wid, policy.Project(identity), cursor), null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
@@ -21,13 +22,23 @@ public static class ObservationCloseCodes
 }
 
 /// <summary>What one observation connection watches, after validation.</summary>
-public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, string Stream, EventProjection Projection, string? Cursor);
+public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, EventProjection Projection, string? Cursor)
+{
+    /// <summary>The stream key, built when needed: a live connection keeps no copy of its own.</summary>
+    public string Stream => WorkerId is null ? Runtime.Keys.RuntimeEvents : Runtime.Keys.WorkerEvents(WorkerId);
+}
 
 /// <summary>
 /// One observation WebSocket after its handshake (SPEC 5.3): subscribe first, then the start the cursor asks for
 /// (snapshot, backlog, or a diagnostic and a snapshot), then live. One writer at a time (a send lock); a receive loop
 /// answers client frames with <c>observation_only</c> and closes 1009 on oversized ones.
 /// </summary>
+/// <remarks>
+/// Memory of an idle connection (docs/benchmarks.md, P6): one cancellation source ends the session (the server stops,
+/// or the receive loop sees the client close or the connection drop), with one registration on the stopping token and
+/// no linked source; the live loop waits on the subscriber, which needs no token; the receive loop waits for a frame
+/// with a zero-byte read and rents its scratch buffer only while a frame is being read.
+/// </remarks>
 internal sealed class ObservationSession(
     WebSocket socket,
     IEventLog log,
@@ -42,7 +53,8 @@ internal sealed class ObservationSession(
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _send = new(1, 1);
-    private readonly CancellationTokenSource _clientGone = new();
+    private readonly CancellationTokenSource _end = new();
+    private volatile bool _clientGone;
     private StreamCursor _lastSent;
 
     /// <summary>What ended the session abnormally (the event log failed); the client got close 1011.</summary>
@@ -64,15 +76,15 @@ internal sealed class ObservationSession(
     public async Task RunAsync(ObservationTarget target)
     {
         var receive = ReceiveLoopAsync();
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted, _clientGone.Token);
+        using var stop = stopping.UnsafeRegister(static end => ((CancellationTokenSource)end!).Cancel(), _end);
         var subscriber = new ObservationSubscriber(target.Projection, options.ClientQueueCapacity, AbortAfterSlowConsumerGrace);
         StreamHub? hub = null;
         try
         {
-            hub = await tail.SubscribeAsync(target.Stream, target.Runtime.Id, target.WorkerId, subscriber, session.Token);
-            await StartAsync(target, session.Token);
-            await CatchUpAsync(target, subscriber, session.Token);
-            await LiveAsync(subscriber, session.Token);
+            hub = await tail.SubscribeAsync(target.Stream, target.Runtime.Id, target.WorkerId, subscriber, _end.Token);
+            await StartAsync(target, _end.Token);
+            await CatchUpAsync(target, subscriber, _end.Token);
+            await LiveAsync(subscriber, _end.Token);
             if (subscriber.IsSlow)
             {
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
@@ -80,7 +92,7 @@ internal sealed class ObservationSession(
                 await CloseAsync(ObservationCloseCodes.SlowConsumer, DiagnosticCodes.SlowConsumer);
             }
         }
-        catch (OperationCanceledException) when (session.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (_end.IsCancellationRequested || aborted.IsCancellationRequested) { }
         catch (WebSocketException) { }
         catch (Exception ex)
         {
@@ -95,7 +107,7 @@ internal sealed class ObservationSession(
         {
             if (stopping.IsCancellationRequested) await CloseAsync(ObservationCloseCodes.GoingAway, "server shutting down");
             else if (Failure is not null) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
-            else if (_clientGone.IsCancellationRequested) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
+            else if (_clientGone) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
             await DrainUntilClosedAsync(receive);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
@@ -167,11 +179,12 @@ internal sealed class ObservationSession(
     private async Task CatchUpAsync(ObservationTarget target, ObservationSubscriber subscriber, CancellationToken cancellationToken)
     {
         long replayed = 0;
+        var stream = target.Stream;
         while (true)
         {
             while (true)
             {
-                var page = await log.ReadAfterAsync(target.Stream, _lastSent, BacklogPage, cancellationToken);
+                var page = await log.ReadAfterAsync(stream, _lastSent, BacklogPage, cancellationToken);
                 foreach (var entry in page)
                 {
                     var workerId = target.WorkerId;
@@ -191,10 +204,12 @@ internal sealed class ObservationSession(
 
     private async Task LiveAsync(ObservationSubscriber subscriber, CancellationToken cancellationToken)
     {
-        var queue = subscriber.Queue;
-        while (await queue.WaitToReadAsync(cancellationToken))
+        // Ending the session completes the subscriber, which ends the wait.
+        using var wake = cancellationToken.UnsafeRegister(static s => ((ObservationSubscriber)s!).Complete(), subscriber);
+        while (await subscriber.WaitToReadAsync())
         {
-            while (queue.TryRead(out var frame))
+            cancellationToken.ThrowIfCancellationRequested();
+            while (subscriber.TryRead(out var frame))
             {
                 if (frame.Cursor <= _lastSent) continue;
                 await SendAsync(frame.Bytes, aborted);
@@ -202,6 +217,7 @@ internal sealed class ObservationSession(
                 BackendTelemetry.EventsDelivered.Add(1);
             }
         }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
@@ -255,40 +271,56 @@ internal sealed class ObservationSession(
     private async Task ReceiveLoopAsync()
     {
         await Task.Yield();
-        // Client frames are only counted, never read, so a small scratch buffer does: a MaxClientFrameBytes array per
-        // connection was most of an idle connection's own memory (docs/benchmarks.md, P6).
-        var scratch = new byte[Math.Min(ReceiveScratchBytes, options.MaxClientFrameBytes)];
         try
         {
             while (true)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                // Waits for the next frame with a zero-byte read, so an idle connection holds no receive buffer.
+                var result = await socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+                if (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close)
                 {
-                    if (count == options.MaxClientFrameBytes)
-                    {
-                        await CloseAsync(ObservationCloseCodes.MessageTooBig, "frame too large");
-                        _clientGone.Cancel();
-                        await DrainUntilClosedAsync();
-                        return;
-                    }
-                    result = await socket.ReceiveAsync(scratch.AsMemory(0, Math.Min(scratch.Length, options.MaxClientFrameBytes - count)), aborted);
-                    count += result.Count;
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    _clientGone.Cancel();
-                    return;
+                    if (await SkipRestOfMessageAsync() is not { } last) return;
+                    result = last;
                 }
+                if (result.MessageType == WebSocketMessageType.Close) break;
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.ObservationOnly,
                     "This connection is observation only; send commands through the REST API."), aborted);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+        _clientGone = true;
+        _end.Cancel();
+    }
+
+    /// <summary>
+    /// Reads the rest of a client message, only counting it, through a small pooled scratch buffer, and returns the
+    /// last receive result. Null when the message is over <c>MaxClientFrameBytes</c>: the connection was closed 1009.
+    /// </summary>
+    private async Task<ValueWebSocketReceiveResult?> SkipRestOfMessageAsync()
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Min(ReceiveScratchBytes, options.MaxClientFrameBytes));
+        try
         {
-            _clientGone.Cancel();
+            var count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (count == options.MaxClientFrameBytes)
+                {
+                    await CloseAsync(ObservationCloseCodes.MessageTooBig, "frame too large");
+                    _clientGone = true;
+                    _end.Cancel();
+                    await DrainUntilClosedAsync();
+                    return null;
+                }
+                result = await socket.ReceiveAsync(scratch.AsMemory(0, Math.Min(scratch.Length, options.MaxClientFrameBytes - count)), aborted);
+                count += result.Count;
+            } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+            return result;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
 using Yoi.BackendService.Registry;
 
 namespace Yoi.BackendService.Projection;
@@ -34,7 +35,10 @@ public sealed class ApiKeyAuthenticator(IReadOnlyList<ApiKeyOptions> keys)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
-        var query = context.Request.Query["access_token"].ToString();
-        return query.Length > 0 ? query : null;
+        // Parsed here rather than through Request.Query, whose parsed copy (the key among it) would stay with a
+        // WebSocket for its whole life.
+        var query = QueryHelpers.ParseNullableQuery(context.Request.QueryString.Value);
+        var token = query is not null && query.TryGetValue("access_token", out var values) ? values.ToString() : "";
+        return token.Length > 0 ? token : null;
     }
 }
