@@ -206,17 +206,64 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(), StreamRetention.Unbounded, Ct);
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
-        await Task.Delay(200, Ct);
-        var id = await _host.Log.AppendAsync(stream, """{"event":"run_end","data":{"run_id":"r1","result":"finished"},"worker_id":"w2"}"""u8.ToArray(),
-            StreamRetention.Unbounded, Ct);
-        var frame = await ws.NextAsync<EventFrame>();
-        Assert.Equal(id, frame.Cursor);
+        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
+        var id = frame.Cursor;
+        Assert.Contains(id, appended);
         Assert.Equal("w2", frame.WorkerId);
         Assert.Equal(new RunEndEvent("r1", "finished"), frame.Payload);
         Assert.DoesNotContain("worker_id", System.Text.Encoding.UTF8.GetString(frame.RawPayload.Span));
 
         using var resumed = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={StreamCursor.Zero}");
         Assert.Equal("w1", (await resumed.NextAsync<EventFrame>()).WorkerId);
-        Assert.Equal(id, (await resumed.NextAsync<EventFrame>()).Cursor);
+        Assert.Equal(appended[0], (await resumed.NextAsync<EventFrame>()).Cursor);
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_TrimmedCursor_CursorExpiredThenLive()
+    {
+        var stream = TestEvents.Keys(_prefix).RuntimeEvents;
+        var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 10);
+        await ((IEventLogTrimming)_host.Log).TrimToLengthAsync(stream, 3, Ct);
+        using var ws = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={ids[2]}");
+        Assert.Equal(DiagnosticCodes.CursorExpired, (await ws.NextAsync<DiagnosticFrame>()).Code);
+        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
+        Assert.Contains(frame.Cursor, appended);
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_CursorNotOfThisStream_CursorUnknownThenLive()
+    {
+        var stream = TestEvents.Keys(_prefix).RuntimeEvents;
+        await TestEvents.AppendDeltasAsync(_host.Log, stream, 2);
+        using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws?cursor=99999999999999-0");
+        Assert.Equal(DiagnosticCodes.CursorUnknown, (await ws.NextAsync<DiagnosticFrame>()).Code);
+        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
+        Assert.Contains(frame.Cursor, appended);
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_MalformedCursor_DiagnosticThenClose4400()
+    {
+        using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws?cursor=1-x");
+        Assert.Equal(DiagnosticCodes.CursorMalformed, (await ws.NextAsync<DiagnosticFrame>()).Code);
+        Assert.Null(await ws.NextAsync());
+        Assert.Equal(4400, ws.CloseStatus);
+    }
+
+    /// <summary>
+    /// "Live from now" has no frame that says when "now" was taken, so a test cannot append once and be sure the
+    /// event is after it: append a lifecycle event every 100 ms until the first one arrives (no sleep as a guess).
+    /// </summary>
+    private async Task<(EventFrame Frame, List<StreamCursor> Appended)> AppendUntilLiveAsync(WsProbe ws, string stream)
+    {
+        var next = ws.NextAsync<EventFrame>(TimeSpan.FromSeconds(30));
+        var appended = new List<StreamCursor>();
+        while (!next.IsCompleted)
+        {
+            appended.Add(await _host.Log.AppendAsync(stream,
+                """{"event":"run_end","data":{"run_id":"r1","result":"finished"},"worker_id":"w2"}"""u8.ToArray(), StreamRetention.Unbounded, Ct));
+            await Task.WhenAny(next, Task.Delay(100, Ct));
+        }
+        return (await next, appended);
     }
 }
