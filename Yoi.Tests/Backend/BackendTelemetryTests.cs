@@ -39,7 +39,9 @@ public sealed class BackendTelemetryTests(RedisServerFixture redis)
                 StreamRetention.Unbounded, Ct);
         }
         await ws.NextAsync<EventFrame>();
-        await Task.Delay(100, Ct);
+        // The spans end just after the frame is queued: wait for them rather than guess how long that takes.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!stopped.Any(a => a.DisplayName == "receive rt-1/w1" && a.TraceId == traceId) && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
 
         var receive = Assert.Single(stopped, a => a.DisplayName == "receive rt-1/w1" && a.TraceId == traceId);
         Assert.Equal(ActivityKind.Consumer, receive.Kind);

@@ -49,8 +49,8 @@ public sealed class RemoteRuntimeEndToEndTests(RedisServerFixture redis)
         var info = await client.GetRuntimeAsync("rt-1", Ct);
         Assert.Equal((true, "remote"), (info.Available, info.Source));
 
-        using var lifecycle = await host.ConnectAsync("api/runtimes/rt-1/events/ws");
-        await Task.Delay(200, Ct);
+        // From the start of this runtime's lifecycle stream (its key prefix is this test's own), so nothing is missed.
+        using var lifecycle = await host.ConnectAsync("api/runtimes/rt-1/events/ws?cursor=0-0");
         var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
         var created = await lifecycle.NextAsync<EventFrame>();
         Assert.Equal(worker.WorkerId, created.WorkerId);
