@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Yoi.BackendService.Registry;
 using Yoi.Protocol.Api;
+using Yoi.ServiceDefaults;
 
 namespace Yoi.BackendService.Api;
 
@@ -29,22 +28,8 @@ public static class ApiProblems
     public static IResult Unauthorized() =>
         Result(StatusCodes.Status401Unauthorized, ApiErrorCodes.Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key>).", null);
 
-    public static async Task Write(HttpContext context, int status, string code, string title, string detail, string? runtimeId)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/problem+json";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-        writer.WriteStartObject();
-        writer.WriteString("type", "about:blank");
-        writer.WriteString("title", title);
-        writer.WriteNumber("status", status);
-        writer.WriteString("detail", detail);
-        writer.WriteString("code", code);
-        if (runtimeId is not null) writer.WriteString("runtime_id", runtimeId);
-        writer.WriteString("trace_id", Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
-    }
+    public static Task Write(HttpContext context, int status, string code, string title, string detail, string? runtimeId) =>
+        ProblemJson.WriteAsync(context, status, code, title, detail, runtimeId);
 
     private sealed class ProblemResult(int status, string code, string title, string detail, string? runtimeId) : IResult
     {

@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Yoi.Protocol.Api;
+using Yoi.ServiceDefaults;
 
 namespace Yoi.RuntimeService.Http;
 
@@ -10,32 +9,17 @@ namespace Yoi.RuntimeService.Http;
 /// </summary>
 public sealed class ApiProblem(int status, string code, string title, string? detail = null) : IResult
 {
-    public const string ContentType = "application/problem+json";
+    public const string ContentType = ProblemJson.ContentType;
 
     public int Status { get; } = status;
     public string Code { get; } = code;
 
     public static ApiProblem From(WorkerCommandError error) => new(error.Status, error.Code, error.Title, error.Detail);
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
-        response.StatusCode = Status;
-        response.ContentType = ContentType;
-        if (Status == StatusCodes.Status401Unauthorized) response.Headers.WWWAuthenticate = "Bearer";
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", "about:blank");
-            writer.WriteString("title", title);
-            writer.WriteNumber("status", Status);
-            if (detail is not null) writer.WriteString("detail", detail);
-            writer.WriteString("code", Code);
-            writer.WriteString("trace_id", Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier);
-            writer.WriteEndObject();
-        }
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), httpContext.RequestAborted);
+        if (Status == StatusCodes.Status401Unauthorized) httpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        return ProblemJson.WriteAsync(httpContext, Status, Code, title, detail);
     }
 }
 
