@@ -12,8 +12,19 @@ public readonly record struct ClientCursorPage(CursorStatus Status, IReadOnlyLis
 public static class ClientCursorPaging
 {
     /// <summary>
-    /// The cursor's status (<c>0-0</c> on a stream that does not exist yet counts as retained: nothing was missed)
-    /// and, when retained, up to <paramref name="limit"/> entries after it. Both reads are issued together.
+    /// A client's cursor against the stream: <see cref="IEventLog.ClassifyAsync"/>, except that <c>0-0</c> on a
+    /// stream that does not exist yet counts as retained (nothing was missed).
+    /// </summary>
+    public static async ValueTask<CursorStatus> ClassifyClientCursorAsync(this IEventLog log, string stream, StreamCursor cursor,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return ForClient(await log.ClassifyAsync(stream, cursor, cancellationToken).ConfigureAwait(false), cursor);
+    }
+
+    /// <summary>
+    /// The cursor's status (as <see cref="ClassifyClientCursorAsync"/>) and, when retained, up to
+    /// <paramref name="limit"/> entries after it. Both reads are issued together.
     /// </summary>
     public static async ValueTask<ClientCursorPage> ReadAfterClientCursorAsync(this IEventLog log, string stream, StreamCursor after,
         int limit, CancellationToken cancellationToken = default)
@@ -22,8 +33,10 @@ public static class ClientCursorPaging
         var classify = log.ClassifyAsync(stream, after, cancellationToken).AsTask();
         var read = log.ReadAfterAsync(stream, after, limit, cancellationToken).AsTask();
         await Task.WhenAll(classify, read).ConfigureAwait(false);
-        var status = classify.Result;
-        if (status == CursorStatus.StreamMissing && after.IsZero) status = CursorStatus.Retained;
+        var status = ForClient(classify.Result, after);
         return new ClientCursorPage(status, status == CursorStatus.Retained ? read.Result : []);
     }
+
+    private static CursorStatus ForClient(CursorStatus status, StreamCursor cursor) =>
+        status == CursorStatus.StreamMissing && cursor.IsZero ? CursorStatus.Retained : status;
 }

@@ -143,8 +143,7 @@ internal sealed class ObservationSession(
         }
         if (!StreamCursor.TryParse(target.Cursor.AsSpan(), out var cursor, out _))
             throw new InvalidOperationException("The cursor was validated before the session started.");
-        var status = await log.ClassifyAsync(stream, cursor, cancellationToken);
-        if (status == CursorStatus.StreamMissing && cursor.IsZero) status = CursorStatus.Retained;
+        var status = await log.ClassifyClientCursorAsync(stream, cursor, cancellationToken);
         switch (status)
         {
             case CursorStatus.Retained:

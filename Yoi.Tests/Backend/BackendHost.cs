@@ -48,15 +48,20 @@ public sealed class BackendHost : IAsyncDisposable
     }
 
     /// <summary>A backend over the shared redis-server with one remote runtime <c>rt-1</c> (the fake) and a private key prefix.</summary>
-    public static async Task<(BackendHost Host, string Prefix)> StartWithRedisAsync(RedisServerFixture redis, FakeRuntime runtime,
+    public static Task<(BackendHost Host, string Prefix)> StartWithRedisAsync(RedisServerFixture redis, FakeRuntime runtime,
+        IDictionary<string, string?>? extra = null, int port = 0, Action<IServiceCollection>? services = null) =>
+        StartWithRedisAsync(redis.ConnectionString, runtime, extra, port, services);
+
+    /// <summary>The same over another redis-server (a private one a test stops and starts).</summary>
+    public static async Task<(BackendHost Host, string Prefix)> StartWithRedisAsync(string redisConnectionString, FakeRuntime runtime,
         IDictionary<string, string?>? extra = null, int port = 0, Action<IServiceCollection>? services = null)
     {
         var prefix = RedisServerFixture.NewKeyPrefix();
         ClientEdgeRecorder.Secret(prefix);
-        ClientEdgeRecorder.Secret(redis.ConnectionString);
+        ClientEdgeRecorder.Secret(redisConnectionString);
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["ConnectionStrings:redis"] = redisConnectionString,
             ["Backend:Runtimes:0:Id"] = runtime.RuntimeId,
             ["Backend:Runtimes:0:Source"] = "remote",
             ["Backend:Runtimes:0:Token"] = runtime.Token,

@@ -173,7 +173,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task Plugins_OfARuntimeWithoutThePluginsCapability_Are501_WithoutCallingIt()
     {
-        _odd.Capabilities = ["workers", "input", "cancel", "stop", "transcript", "events"];
+        _odd.Capabilities = FakeRuntime.WithoutPlugins;
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-odd/plugins", HttpStatusCode.NotImplemented, "runtime_unsupported", "rt-odd");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-odd/plugins/chat-bridge", HttpStatusCode.NotImplemented, "runtime_unsupported", "rt-odd");
         Assert.DoesNotContain(_odd.Requests, r => r.Contains("/plugins", StringComparison.Ordinal));

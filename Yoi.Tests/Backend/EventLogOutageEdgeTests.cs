@@ -15,17 +15,9 @@ public sealed class EventLogOutageEdgeTests
         await using var redis = await RedisServerFixture.StartPrivateServerAsync();
         await using var runtime = await FakeRuntime.StartAsync("rt-1");
         runtime.AddWorker("w1");
-        ClientEdgeRecorder.Secret(redis.ConnectionString);
         ClientEdgeRecorder.Secret(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = runtime.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
-            ["Backend:Runtimes:0:KeyPrefix"] = RedisServerFixture.NewKeyPrefix(),
-        });
+        var (host, _) = await BackendHost.StartWithRedisAsync(redis.ConnectionString, runtime);
+        await using var _ = host;
         using var http = host.Http();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/runtimes/rt-1/workers/w1/events", Ct)).StatusCode);
 

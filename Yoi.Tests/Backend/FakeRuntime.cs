@@ -31,7 +31,14 @@ public sealed class FakeRuntime : IAsyncDisposable
     public ConcurrentDictionary<string, WorkerInfo> Workers { get; } = new();
     public ConcurrentQueue<string> Requests { get; } = new();
     /// <summary>What <c>GET /v1/runtime</c> reports.</summary>
-    public IReadOnlyList<string> Capabilities { get; set; } = ["workers", "input", "cancel", "stop", "transcript", "events", "plugins"];
+    public IReadOnlyList<string> Capabilities { get; set; } = [.. WithoutPlugins, RuntimeCapabilities.Plugins];
+
+    /// <summary>Everything a runtime reports except <c>plugins</c>.</summary>
+    public static readonly IReadOnlyList<string> WithoutPlugins =
+    [
+        RuntimeCapabilities.Workers, RuntimeCapabilities.Input, RuntimeCapabilities.Cancel, RuntimeCapabilities.Stop,
+        RuntimeCapabilities.Transcript, RuntimeCapabilities.Events,
+    ];
     /// <summary>When set, answers every request instead of the default behaviour.</summary>
     public Func<HttpContext, Task>? Respond { get; set; }
 

@@ -30,7 +30,7 @@ public sealed class ObservationKeepAliveTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ClientThatNeverReads_IsAbortedAfterThePongTimeout_AndItsSessionIsReleased()
+    public async Task ClientThatStopsReading_IsAbortedAfterThePongTimeout_AndItsSessionAndSocketAreReleased()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");

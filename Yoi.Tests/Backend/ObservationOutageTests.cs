@@ -17,16 +17,9 @@ public sealed class ObservationOutageTests
         await using var server = await RedisServerFixture.StartPrivateServerAsync();
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
-        ClientEdgeRecorder.Secret(server.ConnectionString);
-        await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = server.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = runtime.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
-        });
-        var stream = TestEvents.Keys("yoi:").WorkerEvents("w1");
+        var (host, prefix) = await BackendHost.StartWithRedisAsync(server.ConnectionString, runtime);
+        await using var _ = host;
+        var stream = TestEvents.Keys(prefix).WorkerEvents("w1");
         const string Path = "api/runtimes/rt-1/workers/w1/events/ws";
         using var connected = await host.ConnectAsync(Path);
         await connected.NextAsync<SnapshotFrame>();
