@@ -1,5 +1,4 @@
 using Yoi.Client;
-using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.Processes;
 
 namespace Yoi.Tests.AppHost;
@@ -9,7 +8,7 @@ namespace Yoi.Tests.AppHost;
 /// the options and what the machine has.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class AppHostLifecycleTests(RedisServerFixture redis)
+public sealed class AppHostLifecycleTests
 {
     private static readonly TimeSpan Ready = TimeSpan.FromSeconds(120);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -17,15 +16,24 @@ public sealed class AppHostLifecycleTests(RedisServerFixture redis)
     [Theory]
     [InlineData(15)] // SIGTERM: a graceful stop
     [InlineData(9)]  // SIGKILL: DCP sees its AppHost gone and tears everything down
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // /proc and file modes
     public async Task However_the_apphost_ends_no_process_it_started_is_left_behind(int signal)
     {
-        await using var host = AppHostProcess.Start(["--backend-port", "0", "--runtimes", "1", "--data-dir", TempDirectory()]);
-        await host.WaitReadyAsync(Ready);
+        var dataDirectory = TempDirectory();
+        await using var host = AppHostProcess.Start(["--backend-port", "0", "--runtimes", "1", "--data-dir", dataDirectory]);
+        var (backend, _) = await host.WaitReadyAsync(Ready);
         var started = host.Orchestrated();
         var commands = started.Select(pid => string.Join(' ', ProcessTree.CommandLine(pid))).ToList();
         Assert.Contains(commands, c => c.Contains("/dcp ", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("Aspire.Dashboard", StringComparison.Ordinal));
-        Assert.Contains(commands, c => c.Contains("redis-server", StringComparison.Ordinal));
+        // DCP's redis-server: its password in a file only the user reads (never on a command line), AOF in the data folder.
+        Assert.Single(commands, c => c.Contains("redis-server", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("requirepass", StringComparison.Ordinal));
+        var redisData = Path.Combine(dataDirectory, "redis");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(redisData, "redis.conf")));
+        using var http = new HttpClient { BaseAddress = new Uri(backend) };
+        await new YoiClient(http).CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(redisData, "appendonlydir")));
         Assert.Contains(commands, c => c.EndsWith("/Yoi.RuntimeService", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.EndsWith("/Yoi.BackendService", StringComparison.Ordinal));
 
@@ -59,23 +67,6 @@ public sealed class AppHostLifecycleTests(RedisServerFixture redis)
         Assert.Equal([("rt-1", "embedded"), ("rt-2", "embedded")], runtimes.Runtimes.Select(r => (r.RuntimeId, r.Source)));
         var worker = await client.CreateWorkerAsync("rt-2", cancellationToken: Ct);
         Assert.Equal("idle", worker.Status);
-    }
-
-    [Fact]
-    public async Task With_redis_given_it_starts_no_redis_server_and_the_runtimes_use_that_one()
-    {
-        await using var host = AppHostProcess.Start(["--backend-port", "0", "--runtimes", "1", "--redis", redis.ConnectionString,
-            "--data-dir", TempDirectory()]);
-        var (backend, _) = await host.WaitReadyAsync(Ready);
-
-        var commands = host.Orchestrated().Select(pid => string.Join(' ', ProcessTree.CommandLine(pid))).ToList();
-        Assert.DoesNotContain(commands, c => c.Contains("redis-server", StringComparison.Ordinal));
-        Assert.Single(commands, c => c.EndsWith("/Yoi.RuntimeService", StringComparison.Ordinal));
-        using var http = new HttpClient { BaseAddress = new Uri(backend) };
-        var worker = await new YoiClient(http).CreateWorkerAsync("rt-1", cancellationToken: Ct);
-        // The runtime wrote its registry to the given server, under the default prefix.
-        var registry = await redis.Client.HashGetAllAsync("yoi:rt-1:workers", Ct);
-        Assert.Contains(worker.WorkerId, registry.Keys);
     }
 
     [Theory]

@@ -1,3 +1,5 @@
+using Yoi.Tests.EventLog.Redis;
+
 namespace Yoi.Tests.AppHost;
 
 /// <summary>
@@ -10,19 +12,23 @@ public sealed class AppHostCollection : ICollectionFixture<SharedAppHost>
     public const string Name = "AppHost";
 }
 
-/// <summary>One full topology (redis-server, rt-1, rt-2, the Backend, the dashboard) for the tests that only use it.</summary>
-public sealed class SharedAppHost : IAsyncLifetime
+/// <summary>
+/// One topology (rt-1, rt-2, the Backend, the dashboard) for the tests that only use it, on the test run's shared
+/// redis-server given with <c>--redis</c> (the lifecycle tests cover the redis-server the AppHost runs itself).
+/// </summary>
+public sealed class SharedAppHost(RedisServerFixture redis) : IAsyncLifetime
 {
     private AppHostProcess? _host;
 
     public AppHostProcess Host => _host ?? throw new InvalidOperationException("not started");
     public string BackendUrl { get; private set; } = "";
     public string DashboardUrl { get; private set; } = "";
+    public RedisServerFixture Redis => redis;
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("yoi-apphost-").FullName;
 
     public async ValueTask InitializeAsync()
     {
-        _host = AppHostProcess.Start(["--backend-port", "0", "--data-dir", DataDirectory]);
+        _host = AppHostProcess.Start(["--backend-port", "0", "--redis", redis.ConnectionString, "--data-dir", DataDirectory]);
         (BackendUrl, DashboardUrl) = await _host.WaitReadyAsync(TimeSpan.FromSeconds(120));
     }
 
