@@ -62,6 +62,9 @@ public sealed class WorkerObserver(Uri uri, string? apiKey, StreamCursor? cursor
                         case SnapshotFrame s:
                             LastCursor = s.Cursor;
                             break;
+                        case RuntimeSnapshotFrame r:
+                            LastCursor = r.Cursor;
+                            break;
                     }
                     yield return frame;
                     continue;

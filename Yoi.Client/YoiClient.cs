@@ -19,6 +19,10 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
     public HttpClient Http { get; } = http;
     public string? ApiKey { get; } = apiKey;
 
+    /// <summary>The caller's role and, per runtime, the commands it may send (<c>GET /api/session</c>).</summary>
+    public Task<ClientSession> GetSessionAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/session", null, ApiJsonContext.Default.ClientSession, cancellationToken);
+
     public Task<RuntimeList> ListRuntimesAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/runtimes", null, ApiJsonContext.Default.RuntimeList, cancellationToken);
 
@@ -71,7 +75,7 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
     public WorkerObserver ObserveWorker(string runtimeId, string workerId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
         new(WebSocketUri(WorkerPath(runtimeId, workerId) + "/events/ws"), ApiKey, cursor, options);
 
-    /// <summary>A resumable observer of a runtime's lifecycle stream (live from now unless <paramref name="cursor"/> is given).</summary>
+    /// <summary>A resumable observer of a runtime's lifecycle stream (a snapshot of its workers, then live, unless <paramref name="cursor"/> is given).</summary>
     public WorkerObserver ObserveRuntime(string runtimeId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
         new(WebSocketUri($"api/runtimes/{E(runtimeId)}/events/ws"), ApiKey, cursor, options);
 
