@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Transcripts;
+using Yoi.Tests.EndToEnd;
 using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.RuntimeService;
 using static Microsoft.Playwright.Assertions;
@@ -19,7 +20,7 @@ public sealed class ConsoleTests(ChromiumFixture chromium, RedisServerFixture re
     [Fact]
     public async Task Console_creates_a_worker_runs_the_clock_and_resumes_after_the_backend_restarts_with_every_event_once()
     {
-        await using var stack = await ConsoleStack.StartAsync(redis);
+        await using var stack = await RuntimeBackendStack.StartAsync(redis);
         var page = await chromium.NewPageAsync(stack.BaseUri);
         try
         {
@@ -115,7 +116,7 @@ public sealed class ConsoleTests(ChromiumFixture chromium, RedisServerFixture re
     {
         const string operatorKey = "console-operator-key-0123456789";
         const string viewerKey = "console-viewer-key-0123456789";
-        await using var stack = await ConsoleStack.StartAsync(redis, new Dictionary<string, string?>
+        await using var stack = await RuntimeBackendStack.StartAsync(redis, new Dictionary<string, string?>
         {
             ["Backend:ApiKeys:0:Key"] = operatorKey,
             ["Backend:ApiKeys:0:Role"] = "operator",
@@ -161,7 +162,7 @@ public sealed class ConsoleTests(ChromiumFixture chromium, RedisServerFixture re
     [Fact]
     public async Task Runtime_page_lists_workers_from_the_snapshot_and_adds_new_ones_live()
     {
-        await using var stack = await ConsoleStack.StartAsync(redis);
+        await using var stack = await RuntimeBackendStack.StartAsync(redis);
         var client = stack.Backend!.Client();
         var existing = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
         var page = await chromium.NewPageAsync(stack.BaseUri);
@@ -187,7 +188,7 @@ public sealed class ConsoleTests(ChromiumFixture chromium, RedisServerFixture re
     [Fact]
     public async Task Worker_page_at_phone_width_has_no_horizontal_scroll_and_keyboard_enter_sends()
     {
-        await using var stack = await ConsoleStack.StartAsync(redis);
+        await using var stack = await RuntimeBackendStack.StartAsync(redis);
         var worker = await stack.Backend!.Client().CreateWorkerAsync("rt-1", cancellationToken: Ct);
         var page = await chromium.NewPageAsync(stack.BaseUri, width: 390, height: 844);
         try

@@ -2,19 +2,19 @@ using Yoi.Tests.Backend;
 using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.RuntimeService;
 
-namespace Yoi.Tests.Console;
+namespace Yoi.Tests.EndToEnd;
 
 /// <summary>
-/// What the console runs against: the real Runtime service (<c>rt-1</c>) and the real Backend, both on loopback ports
+/// What the console and CLI tests run against: the real Runtime service (<c>rt-1</c>) and the real Backend, both on loopback ports
 /// over the shared redis-server with a private key prefix. The Backend can be stopped and started again on the same
 /// port (the page keeps its origin) while the Runtime goes on writing events to Redis.
 /// </summary>
-internal sealed class ConsoleStack : IAsyncDisposable
+internal sealed class RuntimeBackendStack : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _backendSettings;
     private int _port;
 
-    private ConsoleStack(RuntimeServiceHost runtime, Dictionary<string, string?> backendSettings)
+    private RuntimeBackendStack(RuntimeServiceHost runtime, Dictionary<string, string?> backendSettings)
     {
         Runtime = runtime;
         _backendSettings = backendSettings;
@@ -24,7 +24,7 @@ internal sealed class ConsoleStack : IAsyncDisposable
     public BackendHost? Backend { get; private set; }
     public Uri BaseUri => Backend?.BaseUri ?? new Uri($"http://127.0.0.1:{_port}/");
 
-    public static async Task<ConsoleStack> StartAsync(RedisServerFixture redis, IDictionary<string, string?>? backendSettings = null,
+    public static async Task<RuntimeBackendStack> StartAsync(RedisServerFixture redis, IDictionary<string, string?>? backendSettings = null,
         int deltaDelayMs = 5)
     {
         var prefix = RedisServerFixture.NewKeyPrefix();
@@ -46,7 +46,7 @@ internal sealed class ConsoleStack : IAsyncDisposable
             ["Backend:Runtimes:0:TimeoutSeconds"] = "10",
         };
         foreach (var (k, v) in backendSettings ?? new Dictionary<string, string?>()) settings[k] = v;
-        var stack = new ConsoleStack(runtime, settings);
+        var stack = new RuntimeBackendStack(runtime, settings);
         await stack.StartBackendAsync();
         return stack;
     }
