@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Yoi.BackendService.Observation;
 using Yoi.BackendService.Projection;
@@ -39,6 +40,7 @@ public static class BackendApp
         app.UseMiddleware<Api.ProblemMiddleware>();
         app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
         app.UseWebSockets();
+        app.UseMiddleware<Api.CrossSiteGuard>();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         app.MapRuntimeEndpoints();
@@ -111,6 +113,11 @@ public static class BackendApp
             sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton(new ApiKeyAuthenticator(options.ApiKeys));
+        services.AddSingleton<Api.OriginPolicy>();
+        // The local default (no API keys, loopback only): Host headers other than loopback names are refused, so a
+        // page of another site cannot reach this Backend by rebinding its DNS name to 127.0.0.1 (docs/security.md).
+        if (string.IsNullOrWhiteSpace(builder.Configuration["AllowedHosts"]) && options.ApiKeys.Count == 0 && !options.AllowRemoteWithoutKeys)
+            services.Configure<HostFilteringOptions>(hosts => hosts.AllowedHosts = LoopbackHosts);
         services.TryAddSingleton<IProjectionPolicy, RolePolicy>(); // a host may register its own policy first
         services.AddSingleton<Api.ClientAccess>();
         services.AddSingleton<StreamTailReader>();
@@ -139,6 +146,9 @@ public static class BackendApp
         }
         return result;
     }
+
+    /// <summary>The <c>AllowedHosts</c> of the local default: loopback names on any port.</summary>
+    public static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
     private static string HttpClientName(string runtimeId) => "yoi-runtime:" + runtimeId;
 

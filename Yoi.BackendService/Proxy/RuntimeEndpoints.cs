@@ -127,8 +127,9 @@ public static class RuntimeEndpoints
             var events = new List<StoredEvent>(entries.Count);
             foreach (var entry in entries)
             {
-                var projected = projection.ProjectEvent(entry.Payload.Span);
-                if (!projected.IsDropped) events.Add(new StoredEvent(entry.Cursor, wid, projected.Replacement ?? entry.Payload));
+                var payload = StoredPayload.OrMalformed(entry.Payload); // a bad entry is paged as malformed_event, never a 500
+                var projected = projection.ProjectEvent(payload.Span);
+                if (!projected.IsDropped) events.Add(new StoredEvent(entry.Cursor, wid, projected.Replacement ?? payload));
             }
             var buffer = new ArrayBufferWriter<byte>();
             // The last cursor read, not sent: paging moves on past events the projection dropped.

@@ -12,6 +12,11 @@ public sealed class BackendOptions
     public List<RuntimeSourceOptions> Runtimes { get; set; } = [];
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
     public ObservationOptions Observation { get; set; } = new();
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose pages may open WebSockets and send state-changing requests, besides
+    /// the Backend's own origin. Empty (the default): loopback origins only. <c>*</c> allows every origin (docs/security.md).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
     /// <summary>Allows binding non-loopback addresses while no API key is configured.</summary>
     public bool AllowRemoteWithoutKeys { get; set; }
 
@@ -69,6 +74,11 @@ public sealed class BackendOptions
                 throw Invalid($"Backend:ApiKeys:{i}:Key", "must be at least 8 characters");
             if (key.Role is not (ClientRoles.Viewer or ClientRoles.Operator))
                 throw Invalid($"Backend:ApiKeys:{i}:Role", "must be 'viewer' or 'operator'");
+        }
+        for (var i = 0; i < AllowedOrigins.Count; i++)
+        {
+            if (AllowedOrigins[i] != "*" && !Api.OriginPolicy.TryParseOrigin(AllowedOrigins[i], out _))
+                throw Invalid($"Backend:AllowedOrigins:{i}", "must be an origin such as https://console.example.com (scheme, host and optional port, no path), or *");
         }
         if (Observation.ClientQueueCapacity is < 1 or > 1_000_000)
             throw Invalid("Backend:Observation:ClientQueueCapacity", "must be between 1 and 1000000");

@@ -88,7 +88,7 @@ public static class WorkerEndpoints
             throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {MaxEventLimit}.");
         var entries = await runtime.ReadEventsAsync(id, after, limit, checkCursor: hasAfter, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(4096);
-        EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, e.Payload)).ToArray(),
+        EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, StoredPayload.OrMalformed(e.Payload))).ToArray(),
             entries.Count > 0 ? entries[^1].Cursor : null);
         return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
     }

@@ -95,8 +95,8 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", """{"text":"hi"}""")).Status);
         Assert.Equal("run-1", (await client.SendInputAsync("rt-1", "w1", "hello", Ct)).RunId);
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel")).Status);
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel", "")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop", "")).Status);
         Assert.Contains((await client.ListWorkersAsync("rt-1", Ct)).Workers, w => w.WorkerId == "w1");
         Assert.Equal("w1", (await client.GetWorkerAsync("rt-1", "w1", Ct)).WorkerId);
         var transcript = await client.GetTranscriptAsync("rt-1", "w1", Ct);
