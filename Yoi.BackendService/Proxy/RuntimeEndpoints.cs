@@ -22,19 +22,19 @@ public static class RuntimeEndpoints
 
     public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runtimes").AddEndpointFilter<ClientAccess>().WithTags("runtimes");
+        var api = app.MapGroup("/api/runtimes").RequireAuthorization(ClientRoles.Viewer).WithTags("runtimes");
 
         api.MapGet("/", ListRuntimes).WithName("ListRuntimes").WithSummary("Configured runtimes with availability.")
             .Produces<RuntimeList>();
         api.MapGet("/{rid}", GetRuntime).WithName("GetRuntime").Produces<RuntimeInfo>();
         api.MapGet("/{rid}/workers", ListWorkers).WithName("ListWorkers").Produces<WorkerList>();
-        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").Accepts<CreateWorkerRequest>("application/json")
+        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").RequireAuthorization(ClientRoles.Operator).Accepts<CreateWorkerRequest>("application/json")
             .Produces<WorkerInfo>(StatusCodes.Status201Created);
         api.MapGet("/{rid}/workers/{wid}", GetWorker).WithName("GetWorker").Produces<WorkerInfo>();
-        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").Accepts<InputRequest>("application/json")
+        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").RequireAuthorization(ClientRoles.Operator).Accepts<InputRequest>("application/json")
             .Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
         api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerTranscript>();
         api.MapGet("/{rid}/workers/{wid}/events", GetEvents).WithName("GetEvents")
             .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<JsonElement>();
