@@ -38,6 +38,7 @@ public static class BackendApp
         // (docs/security.md). Requests stay visible in traces (url.path) and in the Backend's own logs.
         builder.Logging.AddFilter(RequestLineCategory, LogLevel.Warning);
         builder.AddServiceDefaults("backend");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RuntimeEndpoints.MaxBodyBytes);
         await builder.AddBackendAsync(cancellationToken);
 
         var app = builder.Build();
@@ -139,6 +140,10 @@ public static class BackendApp
                 .RequireRole(ClientRoles.Operator));
         services.AddSingleton<StreamTailReader>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamTailReader>());
+        services.AddSingleton<RuntimeMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<RuntimeMonitor>());
+        services.AddHealthChecks().Add(new HealthCheckRegistration("runtimes", sp => sp.GetRequiredService<RuntimeMonitor>(),
+            HealthStatus.Degraded, tags: null));
     }
 
     /// <summary>

@@ -23,7 +23,10 @@ public interface IRuntimeSource
     string Kind { get; }
 
     Task<RuntimeInfo> GetInfoAsync(CancellationToken cancellationToken);
-    Task<WorkerList> ListWorkersAsync(CancellationToken cancellationToken);
+    /// <summary>A page of workers, oldest first (<see cref="WorkerListCursor"/>).</summary>
+    Task<WorkerList> ListWorkersAsync(int limit, WorkerListCursor? after, CancellationToken cancellationToken);
+    /// <summary>Deletes a stopped worker with its streams and state.</summary>
+    Task DeleteWorkerAsync(string workerId, CancellationToken cancellationToken);
     Task<WorkerInfo> CreateWorkerAsync(CreateWorkerRequest request, CancellationToken cancellationToken);
     Task<WorkerInfo> GetWorkerAsync(string workerId, CancellationToken cancellationToken);
     Task<CommandAccepted> SendInputAsync(string workerId, string text, CancellationToken cancellationToken);
@@ -70,6 +73,11 @@ public sealed class RuntimeSourceException(int status, string code, string title
 
     public static RuntimeSourceException Conflict(string code, string message) =>
         new(StatusCodes.Status409Conflict, code, "Conflict", message);
+
+    /// <summary>The runtime could not reach its event log: the runtime's own 503, kept as such (nothing was done).</summary>
+    public static RuntimeSourceException EventLogUnavailable(string runtimeId) =>
+        new(StatusCodes.Status503ServiceUnavailable, ApiErrorCodes.EventLogUnavailable, "Event log unavailable",
+            $"The runtime '{runtimeId}' cannot reach its event log; nothing was done. Try again later.");
 
     public static RuntimeSourceException InvalidRequest(string message) =>
         new(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, "Invalid request", message);

@@ -32,6 +32,8 @@ public readonly record struct WorkerCommandError(int Status, string Code, string
         ApiErrorCodes.AlreadyRunning => new(409, code, "A run is already in progress", detail),
         ApiErrorCodes.NotRunning => new(409, code, "No run in progress", detail),
         ApiErrorCodes.WorkerStopped => new(409, code, "The worker is stopped", detail),
+        ApiErrorCodes.WorkerNotStopped => new(409, code, "The worker is not stopped", detail),
+        ApiErrorCodes.WorkerLimitReached => new(409, code, "Worker limit reached", detail),
         ApiErrorCodes.InvalidRequest => new(400, code, "Invalid request", detail),
         ApiErrorCodes.CursorMalformed => new(400, code, "Malformed cursor", detail),
         ApiErrorCodes.CursorExpired => new(410, code, "Cursor expired", detail),
