@@ -43,8 +43,8 @@ public static class BackendApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
-        app.UseMiddleware<Api.ProblemMiddleware>();
-        app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseWebSockets();
         app.UseMiddleware<Api.CrossSiteGuard>();
         // No authentication middleware: the /api endpoints' policies authenticate with the API-key scheme themselves,
@@ -66,6 +66,8 @@ public static class BackendApp
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddOpenApi(Api.OpenApiSecurity.Configure);
+        services.AddYoiProblemDetails();
+        services.AddExceptionHandler<Api.ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -9,7 +9,7 @@ namespace Yoi.RuntimeService.Http;
 /// </summary>
 public sealed class ApiProblem(int status, string code, string title, string? detail = null) : IResult
 {
-    public const string ContentType = ProblemJson.ContentType;
+    public const string ContentType = ProblemDetailsDefaults.ContentType;
 
     public int Status { get; } = status;
     public string Code { get; } = code;
@@ -19,7 +19,7 @@ public sealed class ApiProblem(int status, string code, string title, string? de
     public Task ExecuteAsync(HttpContext httpContext)
     {
         if (Status == StatusCodes.Status401Unauthorized) httpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return ProblemJson.WriteAsync(httpContext, Status, Code, title, detail);
+        return ProblemDetailsDefaults.WriteAsync(httpContext, Status, Code, title, detail);
     }
 }
 

@@ -25,7 +25,7 @@ public static class WorkerEndpoints
 
     public static IEndpointRouteBuilder MapWorkerEndpoints(this IEndpointRouteBuilder app)
     {
-        var workers = app.MapGroup("/v1/workers").WithTags("Workers");
+        var workers = app.MapGroup("/workers").WithTags("Workers");
         workers.MapGet("/", ListWorkers).WithName("ListWorkers").WithSummary("A page of this runtime's workers, oldest first (limit, after).");
         workers.MapPost("/", CreateWorker).WithName("CreateWorker").WithSummary("Creates a worker (201 + Location).");
         workers.MapGet("/{id}", GetWorker).WithName("GetWorker").WithSummary("One worker.");
