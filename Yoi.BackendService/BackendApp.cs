@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.AgUi;
 using Yoi.BackendService.Observation;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
@@ -43,6 +44,7 @@ public static class BackendApp
         app.MapOpenApi();
         app.MapRuntimeEndpoints();
         app.MapObservationEndpoints();
+        app.MapAgUiEndpoints();
         return app;
     }
 
