@@ -26,7 +26,7 @@ public static class AgUiEndpoints
                 "MESSAGES_SNAPSHOT of the transcript and ends with the run's RUN_FINISHED or RUN_ERROR. Every event's SSE id " +
                 "is a cursor for GET .../agui/events. See docs/agui.md.")
             .Accepts<RunAgentInput>("application/json")
-            .Produces(StatusCodes.Status200OK, contentType: EventStream)
+            .Produces<string>(StatusCodes.Status200OK, EventStream)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agui.MapPost("/{rid}/agui", CreateAndRun).WithName("AgUiCreateAndRun")
@@ -34,14 +34,14 @@ public static class AgUiEndpoints
             .WithDescription("When threadId is not a worker of the runtime a worker is created; the events' threadId is its id " +
                 "from then on. Otherwise as POST .../workers/{wid}/agui.")
             .Accepts<RunAgentInput>("application/json")
-            .Produces(StatusCodes.Status200OK, contentType: EventStream)
+            .Produces<string>(StatusCodes.Status200OK, EventStream)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agui.MapGet("/{rid}/workers/{wid}/agui/events", Observe).WithName("AgUiWorkerEvents")
             .WithSummary("A worker's events as AG-UI over SSE, resumable with Last-Event-ID or ?cursor=.")
             .WithDescription("Without a cursor: MESSAGES_SNAPSHOT (and the run in flight), then live. With one: exactly the " +
                 "events after it, or CUSTOM cursor_expired / cursor_unknown and a snapshot. See docs/agui.md.")
-            .Produces(StatusCodes.Status200OK, contentType: EventStream)
+            .Produces<string>(StatusCodes.Status200OK, EventStream)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
