@@ -129,7 +129,8 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
                 }
                 return mapper;
             }
-            notice.Add(status == CursorStatus.Expired
+            // A retained cursor whose state was trimmed (the fold up to it is gone) cannot resume exactly either.
+            notice.Add(status is CursorStatus.Expired or CursorStatus.Retained
                 ? Notice(DiagnosticCodes.CursorExpired, "Events after the cursor were trimmed by retention; starting from a snapshot.")
                 : Notice(DiagnosticCodes.CursorUnknown, "The cursor is not a position of this stream; starting from a snapshot."));
         }
@@ -205,10 +206,15 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         if (read.IsCompleted) return read.Result;
         var pending = read.AsTask();
         var interval = _options.KeepAliveSeconds > 0 ? TimeSpan.FromSeconds(_options.KeepAliveSeconds) : Timeout.InfiniteTimeSpan;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct); // no timer outlives the wait
         while (true)
         {
-            var finished = await Task.WhenAny(pending, Task.Delay(interval, ct));
-            if (finished == pending) return await pending;
+            var finished = await Task.WhenAny(pending, Task.Delay(interval, timer.Token));
+            if (finished == pending)
+            {
+                await timer.CancelAsync();
+                return await pending;
+            }
             ct.ThrowIfCancellationRequested();
             await sse.KeepAliveAsync(ct);
         }
