@@ -2,6 +2,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.AgUi;
+using Yoi.BackendService.Api;
+using Yoi.BackendService.WebConsole;
 using Yoi.BackendService.Observation;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
@@ -38,7 +41,8 @@ public static class BackendApp
         // (docs/security.md). Requests stay visible in traces (url.path) and in the Backend's own logs.
         builder.Logging.AddFilter(RequestLineCategory, LogLevel.Warning);
         builder.AddServiceDefaults("backend");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RuntimeEndpoints.MaxBodyBytes);
+        // The largest body any route takes (an AG-UI RunAgentInput); the REST routes hold theirs to 64 KiB (413 beyond).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         await builder.AddBackendAsync(cancellationToken);
 
         var app = builder.Build();
@@ -52,10 +56,13 @@ public static class BackendApp
         // WebApplication would otherwise add UseAuthentication() for every request; this key tells it not to.
         ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         app.UseAuthorization();
+        app.UseConsole();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         app.MapRuntimeEndpoints();
+        app.MapSessionEndpoints();
         app.MapObservationEndpoints();
+        app.MapAgUiEndpoints();
         return app;
     }
 

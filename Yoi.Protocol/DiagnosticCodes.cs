@@ -22,7 +22,11 @@ public static class DiagnosticCodes
     public const string Internal = "internal";
     /// <summary>The event log could not be read (then close 1011; reconnect with the last cursor).</summary>
     public const string EventLogUnavailable = "event_log_unavailable";
-    /// <summary>The observed runtime stopped answering; the connection stays open and its events resume when it is back.</summary>
+    /// <summary>
+    /// The observed runtime stopped answering: the connection stays open and its events resume when it is back
+    /// (<see cref="RuntimeAvailable"/>). A runtime-wide stream that cannot get its opening list of workers is closed
+    /// 1011 after it: reconnect later.
+    /// </summary>
     public const string RuntimeUnavailable = "runtime_unavailable";
     /// <summary>The runtime answers again (after <see cref="RuntimeUnavailable"/>).</summary>
     public const string RuntimeAvailable = "runtime_available";

@@ -39,6 +39,23 @@ public interface IRuntimeSource
     Task<JsonElement> GetPluginAsync(string pluginId, CancellationToken cancellationToken);
 }
 
+public static class RuntimeSourcePaging
+{
+    /// <summary>Every worker, page after page (the opening snapshot of a runtime-wide stream).</summary>
+    public static async Task<WorkerList> ListAllWorkersAsync(this IRuntimeSource source, CancellationToken cancellationToken)
+    {
+        var workers = new List<WorkerInfo>();
+        WorkerListCursor? after = null;
+        while (true)
+        {
+            var page = await source.ListWorkersAsync(WorkerListCursor.MaxLimit, after, cancellationToken);
+            workers.AddRange(page.Workers);
+            if (page.NextCursor is null || !WorkerListCursor.TryParse(page.NextCursor, null, out var next)) return new WorkerList(workers);
+            after = next;
+        }
+    }
+}
+
 /// <summary>A runtime command failed; <see cref="Exception.Message"/> is client-safe.</summary>
 public sealed class RuntimeSourceException(int status, string code, string title, string message, Exception? inner = null)
     : Exception(message, inner)

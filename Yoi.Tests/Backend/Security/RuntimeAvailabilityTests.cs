@@ -29,6 +29,7 @@ public sealed class RuntimeAvailabilityTests(RedisServerFixture redis)
         var first = await TestEvents.AppendDeltasAsync(host.Log, stream, 1);
         Assert.Equal(first[0], (await worker.NextAsync<EventFrame>()).Cursor);
         using var lifecycle = await host.ConnectAsync("api/runtimes/rt-1/events/ws");
+        await lifecycle.NextAsync<RuntimeSnapshotFrame>();
         Assert.Equal("Healthy", await http.GetStringAsync("health", Ct));
 
         runtime.Respond = context => { context.Abort(); return Task.CompletedTask; }; // the runtime is gone: connections reset
