@@ -5,8 +5,7 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
 using Yoi.BackendService.Registry;
 using Yoi.EventLog;
-using Yoi.EventLog.Memory;
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -60,30 +59,11 @@ public static class BackendApp
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
         });
 
-        var redis = builder.Configuration.GetConnectionString("redis");
-        if (!string.IsNullOrWhiteSpace(redis))
-        {
-            RedisConnectionOptions redisOptions;
-            try
-            {
-                redisOptions = RedisConnectionOptions.Parse(redis);
-            }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
-            {
-                throw new BackendConfigurationException("Invalid configuration: ConnectionStrings:redis is not a valid Redis connection string.", ex);
-            }
-            redisOptions.ClientName ??= "yoi-backend";
-            var client = await RedisClient.ConnectAsync(redisOptions, cancellationToken);
-            services.AddSingleton(_ => client);
-            services.AddSingleton<IEventLog>(_ => new RedisEventLog(client));
-            services.AddSingleton<ISnapshotStore>(_ => new RedisSnapshotStore(client));
-            services.AddHealthChecks().AddCheck("redis", new Yoi.Runtime.RedisHealthCheck(client));
-        }
+        builder.AddYoiEventLog("yoi-backend");
+        if (EventLogHostBuilderExtensions.UsesRedis(builder.Configuration))
+            services.AddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
         else
-        {
-            services.AddSingleton<IEventLog>(_ => new InMemoryEventLog());
             services.AddSingleton<ISnapshotStore>(_ => new InMemorySnapshotStore());
-        }
         services.AddSingleton<WorkerSnapshotReader>();
         services.AddSingleton(TimeProvider.System);
 

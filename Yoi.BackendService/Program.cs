@@ -1,6 +1,5 @@
 using Yoi.BackendService;
 using Yoi.BackendService.Registry;
-using Yoi.EventLog.Redis;
 
 WebApplication app;
 try
@@ -17,9 +16,9 @@ catch (Yoi.ServiceDefaults.ServiceConfigurationException ex)
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;
 }
-catch (RedisException ex)
+catch (Yoi.EventLog.EventLogConfigurationException ex)
 {
-    Console.Error.WriteLine($"Cannot use the Redis server of ConnectionStrings:redis: {ex.Message}");
+    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;
 }
 await app.RunAsync();

@@ -7,7 +7,7 @@ try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (Exception ex) when (ex is RuntimeConfigurationException or ServiceConfigurationException)
+catch (Exception ex) when (ex is RuntimeConfigurationException or ServiceConfigurationException or Yoi.EventLog.EventLogConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

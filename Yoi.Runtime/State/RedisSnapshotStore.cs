@@ -1,16 +1,18 @@
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 
 namespace Yoi.Runtime.State;
 
-/// <summary>Checkpoints as Redis strings (one key per worker), on the shared multiplexed connection.</summary>
-public sealed class RedisSnapshotStore(RedisClient client) : ISnapshotStore
+/// <summary>Checkpoints as Redis strings (one key per worker), on the shared multiplexer.</summary>
+public sealed class RedisSnapshotStore(IConnectionMultiplexer redis) : ISnapshotStore
 {
+    private readonly IDatabase _db = redis.GetDatabase();
+
     public async ValueTask SaveAsync(string key, SnapshotCheckpoint checkpoint, CancellationToken cancellationToken = default) =>
-        await client.SetAsync(key, SnapshotCheckpointJson.Serialize(checkpoint), cancellationToken: cancellationToken);
+        await _db.StringSetAsync(key, SnapshotCheckpointJson.Serialize(checkpoint)).WaitAsync(cancellationToken);
 
     public async ValueTask<SnapshotCheckpoint?> LoadAsync(string key, CancellationToken cancellationToken = default) =>
-        await client.GetAsync(key, cancellationToken) is { } stored ? SnapshotCheckpointJson.Deserialize(stored) : null;
+        (byte[]?)await _db.StringGetAsync(key).WaitAsync(cancellationToken) is { } stored ? SnapshotCheckpointJson.Deserialize(stored) : null;
 
     public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        await client.DeleteAsync(key, cancellationToken);
+        await _db.KeyDeleteAsync(key).WaitAsync(cancellationToken);
 }

@@ -1,4 +1,4 @@
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Workers;
 
