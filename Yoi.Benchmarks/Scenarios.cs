@@ -206,7 +206,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         var tailStop = new CancellationTokenSource();
         var blockFloor = new LatencyHistogram();
         var notifiedFloor = new LatencyHistogram();
-        await using var blockingRedis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(rig.RedisEndpoint + ",asyncTimeout=5000");
+        await using var blockingRedis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(rig.RedisEndpoint + ",asyncTimeout=5000,protocol=resp2");
         await using var tailRedis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(rig.RedisEndpoint);
         var tailLog = new RedisEventLog(tailRedis);
         void Record(LatencyHistogram histogram, long now, ReadOnlySpan<byte> payload)

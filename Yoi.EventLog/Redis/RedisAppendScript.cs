@@ -7,7 +7,8 @@ namespace Yoi.EventLog.Redis;
 /// The append of an ordered batch as one Lua script: every entry <c>XADD</c>ed in order (atomic: all stored or none,
 /// which keeps the appender's retry reconciliation simple), retention applied once, then one <c>SPUBLISH</c> of the
 /// last ID on the stream's own sharded channel to wake tail readers. One round trip and one reply per batch, where
-/// pipelined <c>XADD</c>s cost one request and one reply each (docs/benchmarks.md, append throughput).
+/// pipelined <c>XADD</c>s cost one request and one reply each (docs/benchmarks.md, append throughput). The IDs come
+/// back as one space-separated string: one reply object for the whole batch.
 /// </summary>
 /// <remarks>KEYS[1] the stream; ARGV: max length (0: none), min ID ('' : none), traceparent, tracestate ('' : none), payloads.</remarks>
 internal static class RedisAppendScript
@@ -28,7 +29,7 @@ internal static class RedisAppendScript
         if ARGV[1] ~= '0' then redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1]) end
         if ARGV[2] ~= '' then redis.call('XTRIM', key, 'MINID', '~', ARGV[2]) end
         redis.call('SPUBLISH', key, ids[#ids])
-        return ids
+        return table.concat(ids, ' ')
         """;
 
     public static RedisValue[] Arguments(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long maxLength, string? minId,
@@ -45,10 +46,16 @@ internal static class RedisAppendScript
 
     public static StreamCursor[] ParseIds(RedisResult result, int expected)
     {
-        var items = (RedisResult[]?)result ?? [];
-        if (items.Length != expected) throw new InvalidOperationException($"The append script stored {items.Length} of {expected} entries.");
-        var ids = new StreamCursor[items.Length];
-        for (var i = 0; i < ids.Length; i++) ids[i] = StreamCursor.Parse((string)items[i]!);
+        var text = ((string?)result ?? "").AsSpan();
+        var ids = new StreamCursor[expected];
+        var count = 0;
+        foreach (var range in text.Split(' '))
+        {
+            if (count == expected || !StreamCursor.TryParse(text[range], out ids[count], out _))
+                throw new InvalidOperationException("The append script returned unexpected IDs.");
+            count++;
+        }
+        if (count != expected) throw new InvalidOperationException($"The append script stored {count} of {expected} entries.");
         return ids;
     }
 }
