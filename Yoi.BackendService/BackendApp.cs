@@ -10,7 +10,7 @@ using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using Yoi.ServiceDefaults;

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Globalization;
 using Yoi.Client;
 using StackExchange.Redis;

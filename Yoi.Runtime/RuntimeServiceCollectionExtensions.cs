@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yoi.EventLog;
 using StackExchange.Redis;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Workers;
 
 namespace Yoi.Runtime;
@@ -28,7 +28,7 @@ public static class RuntimeServiceCollectionExtensions
         {
             services.AddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
             services.AddSingleton<IWorkerRegistry>(sp => new RedisWorkerRegistry(sp.GetRequiredService<IConnectionMultiplexer>(),
-                new Streams.StreamKeys(options.KeyPrefix, options.Id).Registry));
+                new StreamKeys(options.KeyPrefix, options.Id).Registry));
         }
         else
         {

@@ -5,7 +5,7 @@ using Yoi.BackendService.Registry;
 using Yoi.EventLog;
 using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 
 namespace Yoi.BackendService.Observation;
 

@@ -4,7 +4,7 @@ using Yoi.EventLog.Redis;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using Yoi.Tests.EventLog.Redis;

@@ -5,7 +5,7 @@ using Yoi.EventLog.Memory;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using static Yoi.Tests.Runtime.RuntimeTestSupport;

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using StackExchange.Redis;
 using System.Text.Json;
 using Yoi.Protocol;

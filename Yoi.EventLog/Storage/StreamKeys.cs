@@ -1,6 +1,6 @@
 using Yoi.Protocol.Api;
 
-namespace Yoi.Runtime.Streams;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>
 /// The Redis keys of one runtime: <c>{prefix}{runtime}:w:{worker}:events</c> per worker, <c>{prefix}{runtime}:events</c>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using StackExchange.Redis;
 using Yoi.Protocol.Api;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>The registry as one Redis hash (<c>StreamKeys.Registry</c>): field = worker id, value = the record's JSON.</summary>
 public sealed class RedisWorkerRegistry(IConnectionMultiplexer redis, string registryKey) : IWorkerRegistry
@@ -11,7 +11,7 @@ public sealed class RedisWorkerRegistry(IConnectionMultiplexer redis, string reg
 
     public async ValueTask SaveAsync(WorkerRecord record, CancellationToken cancellationToken = default) =>
         await _db.HashSetAsync(registryKey, record.WorkerId,
-            JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJsonContext.Default.WorkerRecord)).WaitAsync(cancellationToken);
+            JsonSerializer.SerializeToUtf8Bytes(record, StorageJsonContext.Default.WorkerRecord)).WaitAsync(cancellationToken);
 
     public async ValueTask<IReadOnlyList<WorkerRecord>> LoadAllAsync(CancellationToken cancellationToken = default)
     {
@@ -22,7 +22,7 @@ public sealed class RedisWorkerRegistry(IConnectionMultiplexer redis, string reg
             // A record that does not parse, or whose id is not a valid id, is skipped rather than trusted.
             var field = (string?)entry.Name;
             WorkerRecord? record;
-            try { record = JsonSerializer.Deserialize((byte[])entry.Value!, RuntimeJsonContext.Default.WorkerRecord); }
+            try { record = JsonSerializer.Deserialize((byte[])entry.Value!, StorageJsonContext.Default.WorkerRecord); }
             catch (JsonException) { continue; }
             if (record is not null && field is not null && record.WorkerId == field && ResourceId.IsValid(field)) records.Add(record);
         }

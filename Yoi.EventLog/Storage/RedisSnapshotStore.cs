@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>Checkpoints as Redis strings (one key per worker), on the shared multiplexer.</summary>
 public sealed class RedisSnapshotStore(IConnectionMultiplexer redis) : ISnapshotStore
