@@ -5,7 +5,6 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
 using Yoi.BackendService.Registry;
 using Yoi.EventLog;
-using StackExchange.Redis;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -60,11 +59,6 @@ public static class BackendApp
         });
 
         builder.AddYoiEventLog("yoi-backend");
-        if (EventLogHostBuilderExtensions.UsesRedis(builder.Configuration))
-            services.AddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
-        else
-            services.AddSingleton<ISnapshotStore>(_ => new InMemorySnapshotStore());
-        services.AddSingleton<WorkerSnapshotReader>();
         services.AddSingleton(TimeProvider.System);
 
         foreach (var runtime in options.Runtimes.Where(r => r.Source == RuntimeSourceKinds.Remote))

@@ -10,8 +10,8 @@ namespace Yoi.Runtime;
 
 /// <summary>
 /// Registers a runtime from configuration: <see cref="RuntimeOptions"/> (validated now; a bad setting throws
-/// <see cref="RuntimeConfigurationException"/> naming it), the registry and checkpoints of the engine chosen by
-/// <c>ConnectionStrings:redis</c> (the event log and the Redis client come from <c>AddYoiEventLog</c>), the
+/// <see cref="RuntimeConfigurationException"/> naming it), its worker registry (the storage itself, Redis or in memory,
+/// comes from <c>AddYoiEventLog</c>), the
 /// <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/>, and a hosted service that loads the registry at start
 /// and flushes events at shutdown.
 /// </summary>
@@ -23,18 +23,9 @@ public static class RuntimeServiceCollectionExtensions
     {
         var options = RuntimeOptions.Load(configuration);
         services.AddSingleton(options);
-        // The event log itself (and the Redis client) comes from AddYoiEventLog, which makes the same choice.
-        if (EventLogHostBuilderExtensions.UsesRedis(configuration))
-        {
-            services.AddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
-            services.AddSingleton<IWorkerRegistry>(sp => new RedisWorkerRegistry(sp.GetRequiredService<IConnectionMultiplexer>(),
-                new StreamKeys(options.KeyPrefix, options.Id).Registry));
-        }
-        else
-        {
-            services.AddSingleton<ISnapshotStore, InMemorySnapshotStore>();
-            services.AddSingleton<IWorkerRegistry, InMemoryWorkerRegistry>();
-        }
+        // The event log, snapshot store and registry (and the Redis client) come from AddYoiEventLog.
+        services.AddSingleton<IWorkerRegistry>(sp =>
+            sp.GetRequiredService<WorkerRegistryFactory>()(new StreamKeys(options.KeyPrefix, options.Id).Registry));
         services.AddSingleton(sp =>
         {
             var redis = sp.GetService<IConnectionMultiplexer>();

@@ -84,7 +84,7 @@ internal sealed class ObservationSession(
             hub = await tail.SubscribeAsync(target.Stream, target.Runtime.Id, target.WorkerId, subscriber, _end.Token);
             await StartAsync(target, _end.Token);
             await CatchUpAsync(target, subscriber, _end.Token);
-            await LiveAsync(subscriber, _end.Token);
+            await LiveAsync(target, subscriber, _end.Token);
             if (subscriber.IsSlow)
             {
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
@@ -158,8 +158,25 @@ internal sealed class ObservationSession(
                     "The cursor is not a position of this stream; starting from a snapshot."), cancellationToken);
                 break;
         }
-        if (target.WorkerId is null) _lastSent = await CurrentEndAsync(stream, cancellationToken);
+        await RestartFromSnapshotAsync(target, cancellationToken);
+    }
+
+    /// <summary>A worker stream: its snapshot, sent; the runtime-wide stream: its current end. Live continues after it.</summary>
+    private async Task RestartFromSnapshotAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        if (target.WorkerId is null) _lastSent = await CurrentEndAsync(target.Stream, cancellationToken);
         else await SendSnapshotAsync(target, cancellationToken);
+    }
+
+    /// <summary>
+    /// Entries after the last one sent were trimmed before they could be read (the shared read or the backlog fell
+    /// behind retention): the client is told exactly as a reconnecting client with an expired cursor would be.
+    /// </summary>
+    private async Task AnnounceGapAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.CursorExpired,
+            "Events were trimmed by retention before they could be delivered; starting again from a snapshot."), cancellationToken);
+        await RestartFromSnapshotAsync(target, cancellationToken);
     }
 
     private async Task<StreamCursor> CurrentEndAsync(string stream, CancellationToken cancellationToken) =>
@@ -183,7 +200,14 @@ internal sealed class ObservationSession(
         {
             while (true)
             {
-                var page = await log.ReadAfterAsync(stream, _lastSent, BacklogPage, cancellationToken);
+                // A non-blocking tail read: it also tells when retention removed entries after the last one sent.
+                var batches = await log.TailAsync([new StreamPosition(stream, _lastSent)], BacklogPage, TimeSpan.Zero, cancellationToken);
+                IReadOnlyList<LogEntry> page = batches.Count == 0 ? [] : batches[0].Entries;
+                if (batches.Count > 0 && batches[0].Gap)
+                {
+                    await AnnounceGapAsync(target, cancellationToken);
+                    continue;
+                }
                 foreach (var entry in page)
                 {
                     var workerId = target.WorkerId;
@@ -201,7 +225,7 @@ internal sealed class ObservationSession(
         BackendTelemetry.EventsDelivered.Add(replayed);
     }
 
-    private async Task LiveAsync(ObservationSubscriber subscriber, CancellationToken cancellationToken)
+    private async Task LiveAsync(ObservationTarget target, ObservationSubscriber subscriber, CancellationToken cancellationToken)
     {
         // Ending the session completes the subscriber, which ends the wait.
         using var wake = cancellationToken.UnsafeRegister(static s => ((ObservationSubscriber)s!).Complete(), subscriber);
@@ -210,6 +234,12 @@ internal sealed class ObservationSession(
             cancellationToken.ThrowIfCancellationRequested();
             while (subscriber.TryRead(out var frame))
             {
+                if (frame.IsGap)
+                {
+                    // Frames already queued after the gap that the snapshot covers are skipped by the check below.
+                    await AnnounceGapAsync(target, cancellationToken);
+                    continue;
+                }
                 if (frame.Cursor <= _lastSent) continue;
                 await SendAsync(frame.Bytes, aborted);
                 _lastSent = frame.Cursor;

@@ -17,7 +17,7 @@ namespace Yoi.EventLog.Redis;
 /// a connection, so the one shared multiplexer serves every command, in a Redis Cluster too (docs/benchmarks.md has
 /// the measurement behind this choice). Every command names one key, so none spans two slots.</para>
 /// </remarks>
-public sealed class RedisEventLog : IEventLog, IEventLogTrimming
+public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
 {
     internal const string PayloadField = "payload";
     internal const string TraceParentField = "traceparent";
@@ -199,6 +199,9 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming
         return await _db.StreamTrimByMinIdAsync(stream, minId.ToString(), useApproximateMaxLength: false)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Stops the notification housekeeping; the multiplexer is not the log's to dispose.</summary>
+    public void Dispose() => _notifications.Dispose();
 
     /// <summary>XINFO STREAM, or null for a missing key (Redis answers that with an error).</summary>
     private async Task<StreamInfo?> InfoAsync(string stream)

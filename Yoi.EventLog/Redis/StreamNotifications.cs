@@ -17,6 +17,7 @@ internal sealed class StreamNotifications : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly Timer _sweep;
+    private volatile bool _disposed;
 
     public StreamNotifications(IConnectionMultiplexer redis)
     {
@@ -94,6 +95,7 @@ internal sealed class StreamNotifications : IDisposable
 
     private void Sweep()
     {
+        if (_disposed) return;
         var now = Environment.TickCount64;
         List<Subscription>? idle = null;
         lock (_gate)
@@ -105,10 +107,23 @@ internal sealed class StreamNotifications : IDisposable
             foreach (var subscription in idle) _subscriptions.Remove(subscription.Stream);
         }
         foreach (var subscription in idle)
-            _ = _subscriber.UnsubscribeAsync(RedisChannel.Sharded(subscription.Stream), subscription.OnMessage, CommandFlags.FireAndForget);
+        {
+            try
+            {
+                _ = _subscriber.UnsubscribeAsync(RedisChannel.Sharded(subscription.Stream), subscription.OnMessage, CommandFlags.FireAndForget);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the multiplexer is gone: so are its subscriptions
+            }
+        }
     }
 
-    public void Dispose() => _sweep.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _sweep.Dispose();
+    }
 
     private sealed class Subscription(string stream)
     {

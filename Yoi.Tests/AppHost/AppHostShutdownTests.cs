@@ -58,7 +58,7 @@ public sealed class AppHostShutdownTests(RedisServerFixture redis)
         using var http = new HttpClient { BaseAddress = new Uri(backendUrl) };
         var worker = await new YoiClient(http).CreateWorkerAsync("rt-1", cancellationToken: TestContext.Current.CancellationToken);
         // The runtime wrote its registry to the given server, under the default prefix.
-        var registry = await redis.Multiplexer.GetDatabase().HashGetAllAsync("yoi:rt-1:workers");
+        var registry = await redis.Multiplexer.GetDatabase().HashGetAllAsync("yoi:{rt-1}:workers");
         Assert.Contains(worker.WorkerId, registry.Select(e => (string?)e.Name));
     }
 

@@ -114,6 +114,21 @@ public sealed class RedisServerProcess : IAsyncDisposable
         throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
     }
 
+    /// <summary>Freezes the server with SIGSTOP: connections stay open, nothing is answered until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        var pid = (_process ?? throw new InvalidOperationException("redis-server is not running.")).Id;
+        using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start.");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill {signal} {pid} failed.");
+    }
+
     /// <summary>Kills the server (connections drop at once).</summary>
     public async Task StopAsync()
     {
