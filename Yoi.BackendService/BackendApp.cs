@@ -76,7 +76,8 @@ public static class BackendApp
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     AllowAutoRedirect = false,
                     UseProxy = false,
-                });
+                })
+                .AddCommandResilienceHandler(TimeSpan.FromSeconds(runtime.TimeoutSeconds));
         }
         var embedded = EmbeddedRuntimeOptions(builder.Configuration, options);
         services.TryAddSingleton<EmbeddedRuntimeFactory>((id, log, snapshots, loggerFactory) =>

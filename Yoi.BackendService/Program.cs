@@ -1,5 +1,6 @@
 using Yoi.BackendService;
 using Yoi.BackendService.Registry;
+using Yoi.EventLog;
 
 WebApplication app;
 try
@@ -11,12 +12,7 @@ catch (BackendConfigurationException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-catch (Yoi.ServiceDefaults.ServiceConfigurationException ex)
-{
-    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
-    return 1;
-}
-catch (Yoi.EventLog.EventLogConfigurationException ex)
+catch (EventLogConfigurationException ex)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

@@ -1,13 +1,12 @@
 using Yoi.Runtime;
 using Yoi.RuntimeService;
-using Yoi.ServiceDefaults;
 
 WebApplication app;
 try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (Exception ex) when (ex is RuntimeConfigurationException or ServiceConfigurationException or Yoi.EventLog.EventLogConfigurationException)
+catch (Exception ex) when (ex is RuntimeConfigurationException or Yoi.EventLog.EventLogConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;
