@@ -391,6 +391,81 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
+    // ---------------------------------------------------------------- P7 (two Backends, Redis cost per event)
+    /// <summary>
+    /// The fan-out of P3 (100 events/s) split over two Backend processes on the same Redis, half the clients on each:
+    /// latency, deliveries and CPU per delivery of each Backend, and what Redis did per appended event (commands, bytes
+    /// in and out) while it ran. docs/scaling.md builds its capacity model from these rows.
+    /// </summary>
+    public async Task P7TwoBackendsAsync()
+    {
+        var n = _sizes.FanoutClients;
+        Console.WriteLine($"P7 two Backends on one Redis: 1 worker, {n} clients split over them, 100 events/s");
+        await using var second = await rig.StartBackendAsync("backend-2", new Dictionary<string, string>());
+        var worker = await rig.CreateWorkerAsync();
+        var warm = 200L;
+        var count = (long)(100 * _sizes.P3LatencySeconds);
+        var tracker = new DeliveryTracker(new long[warm + count]);
+        await using var producer = new SequencedProducer(rig.Log, rig.Keys.WorkerEvents(worker), tracker.SendTimes);
+        using var cts = new CancellationTokenSource();
+        var runs = new List<Task>();
+        var sockets = Enumerable.Range(0, n)
+            .Select(i => new BenchSocket(rig.WorkerWs(worker, i % 2 == 0 ? rig.Backend : second), tracker, fullParse: false) { ExpectFrom = 0 })
+            .ToList();
+        try
+        {
+            await ConnectAllAsync(sockets, runs, cts.Token);
+            await Pacer.RunAsync(1_000, 0, warm, producer.Send);
+            await WaitUntilAsync(() => tracker.Delivered >= warm * n, TimeSpan.FromSeconds(20));
+
+            var server = rig.Redis.GetServer(rig.Redis.GetEndPoints()[0]);
+            await server.ExecuteAsync("CONFIG", "RESETSTAT");
+            var window = tracker.NewWindow();
+            var before = tracker.Delivered;
+            var (cpu1, cpu2, self) = (rig.Backend.CpuTime(), second.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
+            var watch = Stopwatch.StartNew();
+            await Pacer.RunAsync(100, warm, count, producer.Send);
+            await WaitUntilAsync(() => tracker.Delivered - before >= count * n, TimeSpan.FromSeconds(15));
+            var wall = watch.Elapsed.TotalSeconds;
+            var delivered = tracker.Delivered - before;
+            var backend1 = (rig.Backend.CpuTime() - cpu1).TotalSeconds;
+            var backend2 = (second.CpuTime() - cpu2).TotalSeconds;
+            var stats = (await server.InfoAsync("stats")).Concat(await server.InfoAsync("commandstats"))
+                .SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            Row("P7", $"p50 at 100 ev/s x {n} clients over 2 Backends", window.PercentileMs(0.5), "ms");
+            Row("P7", $"p99 at 100 ev/s x {n} clients over 2 Backends", window.PercentileMs(0.99), "ms", "<= 50", window.PercentileMs(0.99) <= 50);
+            Row("P7", "deliveries/s (both Backends)", delivered / wall, "deliveries/s");
+            Row("P7", "Backend CPU per delivery, 2 Backends (sum of both)", (backend1 + backend2) * 1e6 / Math.Max(1, delivered),
+                $"us ({backend1 / wall:0.00} + {backend2 / wall:0.00} cores; load avg {ReadLoad()})");
+            foreach (var command in new[] { "evalsha", "xrange", "xinfo", "spublish", "ssubscribe", "xadd" })
+                if (stats.TryGetValue("cmdstat_" + command, out var value))
+                {
+                    var calls = long.Parse(value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+                    Row("P7", $"Redis {command.ToUpperInvariant()} per appended event", calls / (double)count, "calls");
+                }
+            Row("P7", "Redis bytes in per appended event", double.Parse(stats["total_net_input_bytes"], CultureInfo.InvariantCulture) / count, "B");
+            Row("P7", "Redis bytes out per appended event", double.Parse(stats["total_net_output_bytes"], CultureInfo.InvariantCulture) / count, "B");
+            Row("P7", "Redis memory per retained event", await MemoryPerEntryAsync(rig.Keys.WorkerEvents(worker)), "B");
+            await producer.CompleteAsync();
+            if (producer.Failure is not null) Errors.Add("P7: append failed: " + producer.Failure.Message);
+            await WaitUntilAsync(() => sockets.All(s => s.Received + s.Lost >= warm + count), TimeSpan.FromSeconds(30));
+            Check("P7", sockets, warm + count);
+        }
+        finally
+        {
+            cts.Cancel();
+            await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<double> MemoryPerEntryAsync(string stream)
+    {
+        var db = rig.Redis.GetDatabase();
+        var bytes = (long)await db.ExecuteAsync("MEMORY", "USAGE", (StackExchange.Redis.RedisKey)stream, "SAMPLES", 0);
+        var length = await db.StreamLengthAsync(stream);
+        return bytes / (double)Math.Max(1, length);
+    }
+
     // ---------------------------------------------------------------- P6 (GC-settled)
     /// <summary>
     /// Memory per idle connection on a Backend of its own whose gen0 budget is capped (DOTNET_GCgen0size=4 MiB), so
