@@ -440,8 +440,10 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             foreach (var command in new[] { "evalsha", "xrange", "xinfo", "spublish", "ssubscribe", "xadd" })
                 if (stats.TryGetValue("cmdstat_" + command, out var value))
                 {
-                    var calls = long.Parse(value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+                    var fields = value.Split(',').Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+                    var calls = long.Parse(fields["calls"], CultureInfo.InvariantCulture);
                     Row("P7", $"Redis {command.ToUpperInvariant()} per appended event", calls / (double)count, "calls");
+                    Row("P7", $"Redis {command.ToUpperInvariant()} server time per call", double.Parse(fields["usec_per_call"], CultureInfo.InvariantCulture), "us");
                 }
             Row("P7", "Redis bytes in per appended event", double.Parse(stats["total_net_input_bytes"], CultureInfo.InvariantCulture) / count, "B");
             Row("P7", "Redis bytes out per appended event", double.Parse(stats["total_net_output_bytes"], CultureInfo.InvariantCulture) / count, "B");
