@@ -238,7 +238,7 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
         string? traceParent = null, traceState = null;
         foreach (var field in entry.Values)
         {
-            if (field.Name == PayloadField) payload = (byte[]?)field.Value ?? [];
+            if (field.Name == PayloadField) payload = field.Value; // the reply's own bytes, not a copy
             else if (field.Name == TraceParentField) traceParent = field.Value;
             else if (field.Name == TraceStateField) traceState = field.Value;
         }
