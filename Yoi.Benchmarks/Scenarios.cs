@@ -273,7 +273,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         cts.Cancel();
         await run;
         Check("P2", [socket], warm + measured);
-        Row("P2", "p50", window.PercentileMs(0.50), "ms", "<= 0.3", window.PercentileMs(0.50) <= 0.3);
+        Row("P2", "p50", window.PercentileMs(0.50), "ms", "<= 0.25", window.PercentileMs(0.50) <= 0.25);
         Row("P2", "p99", window.PercentileMs(0.99), "ms", "<= 1", window.PercentileMs(0.99) <= 1);
         Row("P2", "p99.9", window.PercentileMs(0.999), "ms", "<= 3", window.PercentileMs(0.999) <= 3);
         Row("P2", "max", window.MaxMs, "ms");
