@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.AgUi;
+using Yoi.BackendService.Api;
+using Yoi.BackendService.WebConsole;
 using Yoi.BackendService.Observation;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
@@ -37,10 +40,13 @@ public static class BackendApp
         app.UseMiddleware<Api.ProblemMiddleware>();
         app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
         app.UseWebSockets();
+        app.UseConsole();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         app.MapRuntimeEndpoints();
+        app.MapSessionEndpoints();
         app.MapObservationEndpoints();
+        app.MapAgUiEndpoints();
         return app;
     }
 
