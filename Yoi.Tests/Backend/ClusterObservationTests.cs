@@ -67,7 +67,8 @@ public sealed class ClusterObservationTests
                 Assert.Equal(expected.Cursor, (await resumed.NextAsync<EventFrame>(TimeSpan.FromSeconds(30))).Cursor);
         }
 
-        // The runtime-wide stream carried the worker's creation.
+        // The runtime-wide stream: its snapshot, then the worker's creation.
+        Assert.IsType<RuntimeSnapshotFrame>(await lifecycle.NextAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(worker, (await lifecycle.NextAsync<EventFrame>(TimeSpan.FromSeconds(30))).WorkerId);
 
         // Rule 4: well formed but not of this stream (ahead of it).
