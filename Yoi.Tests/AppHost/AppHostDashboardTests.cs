@@ -31,7 +31,8 @@ public sealed partial class AppHostDashboardTests(SharedAppHost shared)
         Assert.Single(commands, c => c.EndsWith("/Yoi.BackendService", StringComparison.Ordinal));
         using var backend = new HttpClient { BaseAddress = new Uri(shared.BackendUrl) };
         var worker = await new YoiClient(backend).CreateWorkerAsync("rt-2", cancellationToken: Ct);
-        Assert.Contains(worker.WorkerId, (await shared.Redis.Client.HashGetAllAsync("yoi:rt-2:workers", Ct)).Keys);
+        var registry = await shared.Redis.Multiplexer.GetDatabase().HashGetAllAsync("yoi:{rt-2}:workers");
+        Assert.Contains(worker.WorkerId, registry.Select(e => (string?)e.Name));
 
         using var telemetry = new DashboardTelemetry(shared.DashboardUrl);
         var resources = await DashboardTelemetry.WaitForAsync(() => telemetry.ResourcesAsync(Ct),
@@ -52,8 +53,7 @@ public sealed partial class AppHostDashboardTests(SharedAppHost shared)
         using var http = new HttpClient { BaseAddress = new Uri(shared.BackendUrl) };
         var client = new YoiClient(http);
         var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
-        var observer = new WorkerObserver(new Uri($"{shared.BackendUrl.Replace("http://", "ws://")}/api/runtimes/rt-1/workers/{worker.WorkerId}/events/ws"),
-            apiKey: null, cursor: null);
+        var observer = client.ObserveWorker("rt-1", worker.WorkerId);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         string? runId = null;
