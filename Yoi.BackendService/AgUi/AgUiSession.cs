@@ -24,6 +24,9 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<AgUiSession>();
     private readonly CancellationTokenSource _finished = new();
 
+    /// <summary>The <c>retry</c> the GET stream gives an <c>EventSource</c>: a restarted Backend is found again soon.</summary>
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
     private string Stream => runtime.Keys.WorkerEvents(workerId);
 
     /// <summary>Subscribes to the worker's stream (before anything that could append to it).</summary>
@@ -92,6 +95,7 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         var sse = SseWriter.Start(context);
         try
         {
+            await sse.RetryAfterAsync(ReconnectDelay, ct);
             var mapper = await StartAsync(feed, sse, after, ct);
             while (await NextAsync(feed, sse, ct) is { } item)
             {

@@ -153,7 +153,7 @@ public sealed class SseReader(HttpResponseMessage response) : IDisposable
                 Received.Add(e);
                 return e;
             }
-            if (line.StartsWith(':')) continue;
+            if (line.StartsWith(':') || line.StartsWith("retry: ", StringComparison.Ordinal)) continue;
             if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
             else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(line[6..]);
             else throw new Xunit.Sdk.XunitException($"Unexpected SSE line: {line}");
