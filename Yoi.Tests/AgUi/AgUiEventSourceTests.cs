@@ -30,7 +30,7 @@ public sealed class AgUiEventSourceTests(ChromiumFixture chromium, RedisServerFi
             ["Backend:Runtimes:0:KeyPrefix"] = prefix,
         };
         var stream = TestEvents.Keys(prefix).WorkerEvents("w1");
-        var log = new Yoi.EventLog.Redis.RedisEventLog(redis.Client); // appends while no backend runs
+        var log = new Yoi.EventLog.Redis.RedisEventLog(redis.Multiplexer); // appends while no backend runs
         var backend = await BackendHost.StartAsync(settings, port);
         try
         {
