@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Yoi.Benchmarks;
 
 /// <summary>
-/// The bare-Kestrel floor of P6 (docs/benchmarks.md): a minimal ASP.NET Core app that accepts a WebSocket on any
-/// path and awaits a receive, nothing else. <c>Yoi.Benchmarks floor-server</c> runs it as a child process, started
+/// The bare-Kestrel floor of P6 (docs/benchmarks.md): a minimal ASP.NET Core app that accepts a WebSocket at
+/// <c>/idle</c> and awaits a receive, nothing else. <c>Yoi.Benchmarks floor-server</c> runs it as a child process, started
 /// like the Backend (same URL scheme, same clients, the Backend's GC settings passed as environment).
 /// </summary>
 internal static class FloorServer
@@ -21,7 +21,7 @@ internal static class FloorServer
         app.UseWebSockets();
         app.MapGet("/health", () => "ok");
         app.MapGet("/gc", () => $"server={GCSettings.IsServerGC} latency={GCSettings.LatencyMode} heaps={GC.GetGCMemoryInfo().GenerationInfo.Length}");
-        app.Run(async context =>
+        app.MapGet("/idle", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {

@@ -293,8 +293,8 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         // The goals are ratios to Redis's own live tail (XREAD BLOCK) in the same window, next to the load average.
         var p99Ratio = window.PercentileMs(0.99) / blockFloor.PercentileMs(0.99);
         var p999Ratio = window.PercentileMs(0.999) / blockFloor.PercentileMs(0.999);
-        Row("P2", $"ratio p99 / floor p99 (XREAD BLOCK; load avg {windowLoad})", p99Ratio, "", "<= 1.5", double.IsFinite(p99Ratio) ? p99Ratio <= 1.5 : null);
-        Row("P2", $"ratio p99.9 / floor p99.9 (XREAD BLOCK; load avg {windowLoad})", p999Ratio, "", "<= 2", double.IsFinite(p999Ratio) ? p999Ratio <= 2 : null);
+        Row("P2", $"ratio p99 / floor p99 (XREAD BLOCK; load avg {windowLoad})", p99Ratio, "", "<= 1.5 (quiet machine)", JudgeQuiet(p99Ratio <= 1.5, p99Ratio));
+        Row("P2", $"ratio p99.9 / floor p99.9 (XREAD BLOCK; load avg {windowLoad})", p999Ratio, "", "<= 2 (quiet machine)", JudgeQuiet(p999Ratio <= 2, p999Ratio));
         Row("P2", "ratio p99 / floor p99 (notification-woken XRANGE)", window.PercentileMs(0.99) / notifiedFloor.PercentileMs(0.99), "");
         Row("P2", "ratio p99.9 / floor p99.9 (notification-woken XRANGE)", window.PercentileMs(0.999) / notifiedFloor.PercentileMs(0.999), "");
         if (gcs is not null)
@@ -630,9 +630,9 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             if (floor is not null)
             {
                 var rssRatio = result.MarginalRssKiB / floor.MarginalRssKiB;
-                Row("P6", $"ratio marginal RSS / floor (load avg {ReadLoad()})", rssRatio, "", "<= 1.3", double.IsFinite(rssRatio) && floor.MarginalRssKiB > 0 ? rssRatio <= 1.3 : null);
+                Row("P6", $"ratio marginal RSS / floor (load avg {ReadLoad()})", rssRatio, "", "<= 1.3 (quiet machine)", JudgeQuiet(rssRatio <= 1.3, floor.MarginalRssKiB > 0 ? rssRatio : double.NaN));
                 var heapOver = result.HeapKiB - floor.HeapKiB;
-                Row("P6", "managed heap minus floor", heapOver, "KiB/conn", "<= 2", double.IsNaN(heapOver) ? null : heapOver <= 2);
+                Row("P6", "managed heap minus floor", heapOver, "KiB/conn", "<= 2 (quiet machine)", JudgeQuiet(heapOver <= 2, heapOver));
             }
         }
         finally
@@ -716,6 +716,17 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
     }
 
     public string LoadAtStart { get; } = ReadLoad();
+
+    /// <summary>
+    /// A ratio goal judged only on a quiet machine (1-minute load average at most the core count): on a shared,
+    /// loaded machine the row shows the figure and its load average but claims neither met nor missed.
+    /// </summary>
+    public static bool? JudgeQuiet(bool met, double ratio)
+    {
+        if (!double.IsFinite(ratio)) return null;
+        var load = ReadLoad().Split(' ')[0];
+        return double.TryParse(load, CultureInfo.InvariantCulture, out var one) && one <= Environment.ProcessorCount ? met : null;
+    }
 
     /// <summary>/proc/loadavg (1, 5, 15 min): the machine is shared, so every figure is read next to it.</summary>
     public static string ReadLoad()
