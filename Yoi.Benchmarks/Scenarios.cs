@@ -571,9 +571,11 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         var gcEnvironment = new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x400000" };
         var floorLoad = ReadLoad();
         IdleMemory? floor = null;
+        var floorWatch = Stopwatch.StartNew();
         try
         {
             floor = await P6FloorAsync(gcEnvironment);
+            Console.WriteLine($"  (P6 floor took {floorWatch.Elapsed.TotalSeconds:0.0} s)");
         }
         catch (Exception ex)
         {
