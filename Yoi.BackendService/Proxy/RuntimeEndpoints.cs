@@ -81,8 +81,8 @@ public static class RuntimeEndpoints
         Handle(context, rid, null, RuntimeCommands.CreateWorker, async (r, ct) =>
         {
             var worker = await r.Source.CreateWorkerAsync(request ?? new CreateWorkerRequest(), ct);
-            return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created,
-                $"/api/runtimes/{rid}/workers/{worker.WorkerId}");
+            context.Response.Headers.Location = $"/api/runtimes/{rid}/workers/{worker.WorkerId}";
+            return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created);
         });
 
     private static Task<IResult> GetWorker(HttpContext context, string rid, string wid) =>
@@ -212,20 +212,10 @@ public static class RuntimeEndpoints
         }
     }
 
-    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK, string? location = null) =>
-        new JsonBodyResult<T>(value, typeInfo, status, location);
+    /// <summary>The value through its source-generated contract (exact snake_case, nulls left out).</summary>
+    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
+        TypedResults.Json(value, typeInfo, statusCode: status);
 
     private static IResult Accepted(CommandAccepted accepted) =>
         Json(accepted, ApiJsonContext.Default.CommandAccepted, StatusCodes.Status202Accepted);
-
-    private sealed class JsonBodyResult<T>(T value, JsonTypeInfo<T> typeInfo, int status, string? location) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            if (location is not null) httpContext.Response.Headers.Location = location;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            await JsonSerializer.SerializeAsync(httpContext.Response.Body, value, typeInfo, httpContext.RequestAborted);
-        }
-    }
 }
