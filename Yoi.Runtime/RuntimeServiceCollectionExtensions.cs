@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,7 +15,8 @@ namespace Yoi.Runtime;
 /// Registers a runtime from configuration: <see cref="RuntimeOptions"/> (validated now; a bad setting throws
 /// <see cref="RuntimeConfigurationException"/> naming it), the engine chosen by <c>ConnectionStrings:redis</c>
 /// (Redis: event log, registry and checkpoints on one shared <see cref="RedisClient"/>, plus a <c>redis</c> health
-/// check; absent: the in-memory engine), the <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/>, and a
+/// check; absent: the in-memory engine), the <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/> (with every
+/// <see cref="AIFunction"/> registered in the container as a host tool beside <c>clock</c> and <c>calc</c>), and a
 /// hosted service that loads the registry at start and flushes events at shutdown.
 /// </summary>
 public static class RuntimeServiceCollectionExtensions
@@ -56,7 +58,7 @@ public static class RuntimeServiceCollectionExtensions
             var client = sp.GetService<RedisClient>();
             return new WorkerRuntime(options, sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<ISnapshotStore>(),
                 sp.GetRequiredService<IWorkerRegistry>(), sp.GetRequiredService<ILoggerFactory>(),
-                client is null ? null : () => client.IsConnected);
+                client is null ? null : () => client.IsConnected, tools: sp.GetServices<AIFunction>());
         });
         services.AddSingleton<IWorkerRuntime>(sp => sp.GetRequiredService<WorkerRuntime>());
         services.AddHostedService(sp => new WorkerRuntimeHostedService(sp.GetRequiredService<WorkerRuntime>(),
