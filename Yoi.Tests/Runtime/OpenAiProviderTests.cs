@@ -366,6 +366,30 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.Equal(new RunEndEvent(run.RunId!, RunResults.Finished), events[^2]);
     }
 
+    [Fact]
+    public async Task A_host_tool_is_offered_to_the_model_and_its_call_and_result_are_events()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync();
+        var options = Options();
+        options.OpenAI = new OpenAiOptions { BaseUrl = server.BaseUrl, Model = "fake-model", TimeoutSeconds = 10 };
+        var weather = Microsoft.Extensions.AI.AIFunctionFactory.Create((string city) => $"Sunny in {city}", "weather", "Today's weather in a city.");
+        await using var runtime = new WorkerRuntime(options, new Yoi.EventLog.Memory.InMemoryEventLog(), new Yoi.Runtime.State.InMemorySnapshotStore(),
+            new Yoi.Runtime.State.InMemoryWorkerRegistry(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, tools: [weather]);
+        server.EnqueueStream([FakeOpenAiServer.ToolCallStart(0, "w1", "weather"), FakeOpenAiServer.ToolCallArgs(0, """{"city":"Kyoto"}"""),
+            FakeOpenAiServer.Finish("tool_calls")]);
+        server.EnqueueStream([FakeOpenAiServer.Content("It is sunny.")]);
+        var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest("openai"), Ct);
+        await runtime.SendInputAsync(worker.WorkerId, "weather in Kyoto?", Ct);
+        await WaitIdleAsync(runtime, worker.WorkerId);
+
+        var tools = server.Requests[0].RootElement.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("function")).ToList();
+        Assert.Equal(["clock", "calc", "weather"], tools.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal("string", tools[2].GetProperty("parameters").GetProperty("properties").GetProperty("city").GetProperty("type").GetString());
+        var events = await ReadEventsAsync((Yoi.EventLog.Memory.InMemoryEventLog)runtime.Log, runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal(new ToolCallDoneEvent("w1", "weather", """{"city":"Kyoto"}"""), events.OfType<ToolCallDoneEvent>().Single());
+        Assert.Equal(new ToolResultEvent("w1", "Sunny in Kyoto", false), events.OfType<ToolResultEvent>().Single());
+    }
+
     /// <summary>A message's text, whether the client sent its content as a string or as text parts.</summary>
     private static string Text(JsonElement message)
     {
