@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.Api;
+using Yoi.BackendService.WebConsole;
 using Yoi.BackendService.Observation;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
@@ -39,9 +41,11 @@ public static class BackendApp
         app.UseMiddleware<Api.ProblemMiddleware>();
         app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
         app.UseWebSockets();
+        app.UseConsole();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         app.MapRuntimeEndpoints();
+        app.MapSessionEndpoints();
         app.MapObservationEndpoints();
         return app;
     }
@@ -102,7 +106,8 @@ public static class BackendApp
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     AllowAutoRedirect = false,
                     UseProxy = false,
-                });
+                })
+                .AddCommandResilienceHandler(TimeSpan.FromSeconds(runtime.TimeoutSeconds));
         }
         var embedded = EmbeddedRuntimeOptions(builder.Configuration, options);
         services.TryAddSingleton<EmbeddedRuntimeFactory>((id, log, snapshots, loggerFactory) =>

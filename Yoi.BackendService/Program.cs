@@ -12,11 +12,6 @@ catch (BackendConfigurationException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-catch (Yoi.ServiceDefaults.ServiceConfigurationException ex)
-{
-    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
-    return 1;
-}
 catch (RedisException ex)
 {
     Console.Error.WriteLine($"Cannot use the Redis server of ConnectionStrings:redis: {ex.Message}");

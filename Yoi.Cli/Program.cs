@@ -1,28 +1,37 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
 using Yoi.Cli;
+using Yoi.Cli.Commands;
 
+// yoi: the command line of the Backend's public API (docs/cli.md).
+var root = new RootCommand("yoi: runtimes, workers and their conversations on a Yoi Backend.")
+{
+    ListCommands.Runtimes(),
+    ListCommands.Workers(),
+    ListCommands.New(),
+    ObserveCommands.Send(),
+    ObserveCommands.Watch(),
+    ObserveCommands.Transcript(),
+};
+root.Options.Add(CliContext.Backend);
+root.Options.Add(CliContext.ApiKey);
+root.Options.Add(CliContext.Json);
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"yoi: {error.Message}");
+    Console.Error.WriteLine("Run 'yoi --help' for usage.");
+    return ExitCodes.Usage;
+}
+// Ctrl+C and SIGTERM end a watch cleanly (exit 0): commands see the token cancelled.
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
 
-try
+void Stop(PosixSignalContext context)
 {
-    return args switch
-    {
-        ["watch", .. var rest] => await WatchCommand.RunAsync(rest, stop.Token),
-        _ => Usage(),
-    };
-}
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
-{
-    return 0;
-}
-catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or HttpRequestException)
-{
-    Console.Error.WriteLine($"yoi: {e.Message}");
-    return 1;
-}
-
-static int Usage()
-{
-    Console.Error.WriteLine(WatchCommand.Usage);
-    return 2;
+    context.Cancel = true;
+    stop.Cancel();
 }

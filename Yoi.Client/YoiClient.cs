@@ -1,6 +1,9 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Yoi.Client.Observation;
+using Yoi.Client.Plugins;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
@@ -10,14 +13,33 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.Client;
 
 /// <summary>
-/// Typed calls of the Backend's <c>/api</c> (SPEC 5.2). <paramref name="http"/> has the Backend's base address;
-/// <paramref name="apiKey"/>, when given, is sent as <c>Authorization: Bearer</c>. Failures throw
-/// <see cref="YoiApiException"/> with the problem's status and code.
+/// Typed calls of the Backend's <c>/api</c> (docs/protocol.md). <paramref name="http"/> has the Backend's base address;
+/// <paramref name="apiKey"/>, when given, is sent as <c>Authorization: Bearer</c> (and on observation WebSockets).
+/// Failures throw <see cref="YoiApiException"/> with the problem's status and code. In an application, register it with
+/// <c>services.AddYoiClient(o => ...)</c> (a typed <see cref="HttpClient"/> with the key set by a handler).
 /// </summary>
-public sealed class YoiClient(HttpClient http, string? apiKey = null)
+public sealed class YoiClient
 {
-    public HttpClient Http { get; } = http;
-    public string? ApiKey { get; } = apiKey;
+    private readonly bool _keyOnRequests;
+    private readonly ObserverOptions? _observerDefaults;
+
+    public YoiClient(HttpClient http, string? apiKey = null) : this(http, apiKey, keyOnRequests: true, observerDefaults: null) { }
+
+    internal YoiClient(HttpClient http, string? apiKey, bool keyOnRequests, ObserverOptions? observerDefaults)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        Http = http;
+        ApiKey = apiKey;
+        _keyOnRequests = keyOnRequests;
+        _observerDefaults = observerDefaults;
+    }
+
+    public HttpClient Http { get; }
+    public string? ApiKey { get; }
+
+    /// <summary>The caller's role and, per runtime, the commands it may send (<c>GET /api/session</c>).</summary>
+    public Task<ClientSession> GetSessionAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/session", null, ApiJsonContext.Default.ClientSession, cancellationToken);
 
     public Task<RuntimeList> ListRuntimesAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/runtimes", null, ApiJsonContext.Default.RuntimeList, cancellationToken);
@@ -49,11 +71,12 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
     public Task<WorkerTranscript> GetTranscriptAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, WorkerPath(runtimeId, workerId) + "/transcript", null, ProtocolJsonContext.Default.WorkerTranscript, cancellationToken);
 
-    public Task<JsonElement> ListPluginsAsync(string runtimeId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins", null, ProtocolJsonContext.Default.JsonElement, cancellationToken);
+    /// <summary>The runtime's service plugins with their connections, ingress and diagnostics.</summary>
+    public Task<PluginList> ListPluginsAsync(string runtimeId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins", null, PluginJsonContext.Default.PluginList, cancellationToken);
 
-    public Task<JsonElement> GetPluginAsync(string runtimeId, string pluginId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins/{E(pluginId)}", null, ProtocolJsonContext.Default.JsonElement, cancellationToken);
+    public Task<PluginStatus> GetPluginAsync(string runtimeId, string pluginId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/plugins/{E(pluginId)}", null, PluginJsonContext.Default.PluginStatus, cancellationToken);
 
     /// <summary>A page of events after <paramref name="after"/> (from the start when null).</summary>
     public async Task<EventPage> GetEventsAsync(string runtimeId, string workerId, StreamCursor? after = null, int? limit = null,
@@ -67,13 +90,31 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
         return EventPage.Parse(body);
     }
 
-    /// <summary>A resumable observer of one worker (SPEC 5.3); starts with a snapshot unless <paramref name="cursor"/> is given.</summary>
-    public WorkerObserver ObserveWorker(string runtimeId, string workerId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
-        new(WebSocketUri(WorkerPath(runtimeId, workerId) + "/events/ws"), ApiKey, cursor, options);
+    /// <summary>
+    /// Every stored event after <paramref name="after"/> (from the first retained one when null), page by page
+    /// (<paramref name="pageSize"/> each) until the newest: the REST face of the stream, no WebSocket. A gap
+    /// (<c>cursor_expired</c>) or a foreign cursor throws <see cref="YoiApiException"/> as a page would.
+    /// </summary>
+    public async IAsyncEnumerable<ObservationFrame> ReadEventsAsync(string runtimeId, string workerId, StreamCursor? after = null,
+        int pageSize = 100, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var cursor = after;
+        while (true)
+        {
+            var page = await GetEventsAsync(runtimeId, workerId, cursor, pageSize, cancellationToken);
+            foreach (var frame in page.Events) yield return frame;
+            if (page.NextCursor is not { } next) yield break; // null: an empty page, nothing newer
+            cursor = next;
+        }
+    }
 
-    /// <summary>A resumable observer of a runtime's lifecycle stream (live from now unless <paramref name="cursor"/> is given).</summary>
-    public WorkerObserver ObserveRuntime(string runtimeId, StreamCursor? cursor = null, WorkerObserverOptions? options = null) =>
-        new(WebSocketUri($"api/runtimes/{E(runtimeId)}/events/ws"), ApiKey, cursor, options);
+    /// <summary>A resumable observer of one worker; starts with a snapshot unless <paramref name="cursor"/> is given.</summary>
+    public WorkerObserver ObserveWorker(string runtimeId, string workerId, StreamCursor? cursor = null, ObserverOptions? options = null) =>
+        new(WebSocketUri(WorkerPath(runtimeId, workerId) + "/events/ws"), ApiKey, runtimeId, workerId, cursor, options ?? _observerDefaults);
+
+    /// <summary>A resumable observer of a runtime's lifecycle stream (a snapshot of its workers, then live, unless <paramref name="cursor"/> is given).</summary>
+    public RuntimeObserver ObserveRuntime(string runtimeId, StreamCursor? cursor = null, ObserverOptions? options = null) =>
+        new(WebSocketUri($"api/runtimes/{E(runtimeId)}/events/ws"), ApiKey, runtimeId, cursor, options ?? _observerDefaults);
 
     private Uri WebSocketUri(string path)
     {
@@ -103,7 +144,7 @@ public sealed class YoiClient(HttpClient http, string? apiKey = null)
     private async Task<byte[]> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        if (ApiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        if (_keyOnRequests && ApiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         using var response = await Http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode) throw YoiApiException.FromProblem((int)response.StatusCode, body);

@@ -21,6 +21,12 @@ public static class DiagnosticCodes
     /// <summary>The Backend could not serve the connection (the event log failed before the start; then close 1011).</summary>
     public const string Internal = "internal";
 
+    /// <summary>
+    /// The runtime could not list its workers for a runtime-wide stream's snapshot (unreachable, timed out, failed);
+    /// then close 1011: reconnect later.
+    /// </summary>
+    public const string RuntimeUnavailable = "runtime_unavailable";
+
     // Diagnostic events.
     /// <summary>A run was cut off (a Runtime restart or shutdown) and closed as failed. Written by the Runtime.</summary>
     public const string RunInterrupted = "run_interrupted";

@@ -1,13 +1,12 @@
 using Yoi.Runtime;
 using Yoi.RuntimeService;
-using Yoi.ServiceDefaults;
 
 WebApplication app;
 try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (Exception ex) when (ex is RuntimeConfigurationException or ServiceConfigurationException)
+catch (RuntimeConfigurationException ex)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

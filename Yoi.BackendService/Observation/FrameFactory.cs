@@ -41,6 +41,13 @@ public static class FrameFactory
         return buffer.WrittenSpan.ToArray();
     }
 
+    public static byte[] RuntimeSnapshot(StreamCursor cursor, string runtimeId, RuntimeSnapshot snapshot)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        EnvelopeWriter.WriteRuntimeSnapshotFrame(buffer, cursor, runtimeId, snapshot);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static byte[] Diagnostic(string code, string message)
     {
         var buffer = new ArrayBufferWriter<byte>(128);

@@ -41,6 +41,7 @@ public static partial class ObservationEndpoints
             // A peer that stops answering pings (half-open TCP, frozen client) is aborted; the session then ends below.
             KeepAliveTimeout = SecondsOrOff(options.KeepAliveTimeoutSeconds),
         });
+        BackendTelemetry.EndUpgradeSpan(context);
         BackendTelemetry.WebSocketConnections.Add(1);
         try
         {

@@ -4,6 +4,7 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
 using Yoi.EventLog;
 using Yoi.Protocol;
+using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Runtime.State;
 
@@ -60,6 +61,10 @@ internal sealed class ObservationSession(
     /// <summary>What ended the session abnormally (the event log failed); the client got close 1011.</summary>
     public Exception? Failure { get; private set; }
     private bool _closeSent;
+    private bool _runtimeUnavailable;
+
+    /// <summary>The runtime could not give the snapshot; the client was told and gets 1011 (not logged as a failure).</summary>
+    private sealed class RuntimeUnavailableException : Exception;
 
     /// <summary>Sends a diagnostic and closes (a rejected connection).</summary>
     public async Task RejectAsync(string code, string message, int closeCode)
@@ -94,6 +99,10 @@ internal sealed class ObservationSession(
         }
         catch (OperationCanceledException) when (_end.IsCancellationRequested || aborted.IsCancellationRequested) { }
         catch (WebSocketException) { }
+        catch (RuntimeUnavailableException)
+        {
+            _runtimeUnavailable = true;
+        }
         catch (Exception ex)
         {
             Failure = ex;
@@ -106,7 +115,7 @@ internal sealed class ObservationSession(
         try
         {
             if (stopping.IsCancellationRequested) await CloseAsync(ObservationCloseCodes.GoingAway, "server shutting down");
-            else if (Failure is not null) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
+            else if (Failure is not null || _runtimeUnavailable) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
             else if (_clientGone) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
             await DrainUntilClosedAsync(receive);
         }
@@ -137,8 +146,7 @@ internal sealed class ObservationSession(
         var stream = target.Stream;
         if (target.Cursor is null)
         {
-            if (target.WorkerId is null) _lastSent = await CurrentEndAsync(stream, cancellationToken);
-            else await SendSnapshotAsync(target, cancellationToken);
+            await SendSnapshotAsync(target, cancellationToken);
             return;
         }
         if (!StreamCursor.TryParse(target.Cursor.AsSpan(), out var cursor, out _))
@@ -158,8 +166,7 @@ internal sealed class ObservationSession(
                     "The cursor is not a position of this stream; starting from a snapshot."), cancellationToken);
                 break;
         }
-        if (target.WorkerId is null) _lastSent = await CurrentEndAsync(stream, cancellationToken);
-        else await SendSnapshotAsync(target, cancellationToken);
+        await SendSnapshotAsync(target, cancellationToken);
     }
 
     private async Task<StreamCursor> CurrentEndAsync(string stream, CancellationToken cancellationToken) =>
@@ -167,11 +174,49 @@ internal sealed class ObservationSession(
 
     private async Task SendSnapshotAsync(ObservationTarget target, CancellationToken cancellationToken)
     {
+        if (target.WorkerId is null)
+        {
+            await SendRuntimeSnapshotAsync(target, cancellationToken);
+            return;
+        }
         var keys = target.Runtime.Keys;
         var checkpoint = await snapshots.ReadAsync(keys.WorkerEvents(target.WorkerId!), keys.WorkerState(target.WorkerId!), cancellationToken);
         await SendAsync(FrameFactory.Snapshot(checkpoint.Cursor, target.Runtime.Id, target.WorkerId!, checkpoint.Snapshot, target.Projection),
             cancellationToken);
         _lastSent = checkpoint.Cursor;
+    }
+
+    /// <summary>
+    /// A runtime-wide snapshot: the end S of the lifecycle stream, then the runtime's worker list. A runtime changes a
+    /// worker before it appends the event saying so, so the list holds everything up to S; it may already hold a
+    /// change whose event comes after S, which a client applies again harmlessly (lifecycle events set state, they
+    /// do not accumulate). When the stream moved while the list was read, it is read again (a few times) so the
+    /// list usually matches S exactly. A runtime that cannot list its workers gets <c>runtime_unavailable</c> and 1011.
+    /// </summary>
+    private async Task SendRuntimeSnapshotAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        const int Attempts = 3;
+        var stream = target.Stream;
+        StreamCursor end;
+        WorkerList list;
+        var attempt = 0;
+        while (true)
+        {
+            end = await CurrentEndAsync(stream, cancellationToken);
+            try
+            {
+                list = await target.Runtime.Source.ListWorkersAsync(cancellationToken);
+            }
+            catch (RuntimeSourceException ex)
+            {
+                await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.RuntimeUnavailable,
+                    $"The runtime '{target.Runtime.Id}' could not list its workers ({ex.Code}); reconnect later."), cancellationToken);
+                throw new RuntimeUnavailableException();
+            }
+            if (++attempt == Attempts || await CurrentEndAsync(stream, cancellationToken) == end) break;
+        }
+        await SendAsync(FrameFactory.RuntimeSnapshot(end, target.Runtime.Id, new RuntimeSnapshot(list.Workers)), cancellationToken);
+        _lastSent = end;
     }
 
     /// <summary>Replays the log after the last sent cursor until the live buffer takes over without a gap.</summary>

@@ -59,7 +59,7 @@ public sealed class StreamHub
             Position = entry.Cursor;
             if (subscribers.IsEmpty) continue;
 
-            using var receive = BackendTelemetry.StartReceive(Label, entry);
+            using var receive = BackendTelemetry.StartReceive(RuntimeId, WorkerId, entry);
             var workerId = WorkerId;
             var payload = WorkerId is null ? FrameFactory.SplitRuntimeEntry(entry.Payload, out workerId) : entry.Payload;
             var frames = new FramesByProjection();

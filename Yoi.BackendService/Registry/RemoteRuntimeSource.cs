@@ -91,6 +91,15 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
         {
             throw RuntimeSourceException.Timeout(RuntimeId);
         }
+        catch (Polly.Timeout.TimeoutRejectedException)
+        {
+            throw RuntimeSourceException.Timeout(RuntimeId);
+        }
+        catch (Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            // Open after sustained failures: the call was not sent.
+            throw RuntimeSourceException.Unreachable(RuntimeId);
+        }
         catch (HttpRequestException ex) when (ex.InnerException is TimeoutException)
         {
             throw RuntimeSourceException.Timeout(RuntimeId);

@@ -28,6 +28,12 @@ public sealed record WorkerList(IReadOnlyList<WorkerInfo> Workers);
 
 public sealed record RuntimeList(IReadOnlyList<RuntimeInfo> Runtimes);
 
+/// <summary>
+/// The <c>snapshot</c> of a runtime-wide observation stream: the runtime's workers with their status, complete up to
+/// the frame's cursor (docs/protocol.md, "Runtime-wide stream").
+/// </summary>
+public sealed record RuntimeSnapshot(IReadOnlyList<WorkerInfo> Workers);
+
 /// <summary><c>POST /workers</c>: every field optional; the provider defaults to the runtime's default (<c>scripted</c>).</summary>
 public sealed record CreateWorkerRequest(string? Provider = null, string? Model = null, string? Instructions = null);
 
@@ -35,6 +41,12 @@ public sealed record InputRequest(string? Text);
 
 /// <summary>202 answer to input, cancel and stop.</summary>
 public sealed record CommandAccepted(string WorkerId, string? RunId = null);
+
+/// <summary><c>GET /api/session</c>: the caller's role and, per runtime it may observe, the commands it may send.</summary>
+public sealed record ClientSession(string Role, bool Authenticated, IReadOnlyList<RuntimeGrant> Runtimes);
+
+/// <summary>Commands (<c>create_worker</c>, <c>input</c>, <c>cancel</c>, <c>stop</c>) the caller may send to one runtime.</summary>
+public sealed record RuntimeGrant(string RuntimeId, IReadOnlyList<string> Commands);
 
 /// <summary>Capabilities a runtime reports in <see cref="RuntimeInfo.Capabilities"/>.</summary>
 public static class RuntimeCapabilities
@@ -53,6 +65,8 @@ public static class RuntimeCapabilities
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RuntimeInfo))]
 [JsonSerializable(typeof(RuntimeList))]
+[JsonSerializable(typeof(RuntimeSnapshot))]
+[JsonSerializable(typeof(ClientSession))]
 [JsonSerializable(typeof(WorkerInfo))]
 [JsonSerializable(typeof(WorkerList))]
 [JsonSerializable(typeof(CreateWorkerRequest))]

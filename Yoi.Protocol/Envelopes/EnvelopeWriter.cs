@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
@@ -84,6 +85,30 @@ public static class EnvelopeWriter
         writer.WritePropertyName(Snapshot);
         JsonSerializer.Serialize(writer, snapshot, ProtocolJsonContext.Default.WorkerSnapshot);
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>{"kind":"snapshot","cursor":..,"runtime_id":..,"snapshot":{"workers":[..]}}</c>: a runtime-wide stream's
+    /// snapshot, told apart from a worker's by having no <c>worker_id</c>.
+    /// </summary>
+    public static void WriteRuntimeSnapshotFrame(IBufferWriter<byte> output, StreamCursor cursor, string runtimeId, RuntimeSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(runtimeId);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var frame = new ArrayBufferWriter<byte>(1024);
+        using (var lease = WriterLease.Rent(frame))
+        {
+            var writer = lease.Writer;
+            writer.WriteStartObject();
+            writer.WriteString(Kind, SnapshotKind);
+            WriteHeader(writer, cursor, runtimeId, null);
+            writer.WritePropertyName(Snapshot);
+            JsonSerializer.Serialize(writer, snapshot, ApiJsonContext.Default.RuntimeSnapshot);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        output.Write(frame.WrittenSpan);
     }
 
     /// <summary><c>{"kind":"diagnostic","code":..,"message":..}</c>; <paramref name="code"/> is one of <see cref="DiagnosticCodes"/>.</summary>

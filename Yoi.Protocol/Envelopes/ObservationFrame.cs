@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
@@ -8,7 +9,7 @@ namespace Yoi.Protocol.Envelopes;
 
 /// <summary>
 /// A frame of the observation stream as a client reads it (SPEC 5.3): <see cref="EventFrame"/>,
-/// <see cref="SnapshotFrame"/>, <see cref="DiagnosticFrame"/>, or <see cref="UnknownFrame"/> for a kind this version
+/// <see cref="SnapshotFrame"/> (<see cref="RuntimeSnapshotFrame"/> on a runtime-wide stream), <see cref="DiagnosticFrame"/>, or <see cref="UnknownFrame"/> for a kind this version
 /// does not know (kept, not rejected). Written by <see cref="EnvelopeWriter"/>.
 /// </summary>
 public abstract record ObservationFrame
@@ -83,6 +84,9 @@ public abstract record ObservationFrame
                     WorkerEventJson.Deserialize(raw), raw);
             case FrameKinds.Snapshot:
                 if (snapshot is not { } snapshotRange) throw new ProtocolFormatException("A snapshot frame needs a 'snapshot'.");
+                if (workerId is null)
+                    return new RuntimeSnapshotFrame(RequireCursor(cursorText), Require(runtimeId, "runtime_id"),
+                        ParseRuntimeSnapshot(utf8[snapshotRange]));
                 return new SnapshotFrame(RequireCursor(cursorText), Require(runtimeId, "runtime_id"), workerId,
                     WorkerSnapshot.Parse(utf8[snapshotRange]));
             case FrameKinds.Diagnostic:
@@ -90,6 +94,21 @@ public abstract record ObservationFrame
             default:
                 var whole = new Utf8JsonReader(utf8);
                 return new UnknownFrame(kind, JsonElement.ParseValue(ref whole));
+        }
+    }
+
+    private static RuntimeSnapshot ParseRuntimeSnapshot(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var snapshot = JsonSerializer.Deserialize(utf8, ApiJsonContext.Default.RuntimeSnapshot);
+            if (snapshot?.Workers is null || snapshot.Workers.Any(w => w is null || w.WorkerId is null || w.Status is null))
+                throw new ProtocolFormatException("A runtime snapshot needs 'workers', each with 'worker_id' and 'status'.");
+            return snapshot;
+        }
+        catch (JsonException ex)
+        {
+            throw new ProtocolFormatException($"The runtime snapshot is invalid: {ex.Message}", ex);
         }
     }
 
@@ -134,6 +153,15 @@ public sealed record EventFrame(StreamCursor Cursor, string RuntimeId, string? W
 
 /// <summary>The fold of the stream complete up to <see cref="Cursor"/>; the events that follow come after it.</summary>
 public sealed record SnapshotFrame(StreamCursor Cursor, string RuntimeId, string? WorkerId, WorkerSnapshot Snapshot) : ObservationFrame
+{
+    public override string Kind => FrameKinds.Snapshot;
+}
+
+/// <summary>
+/// The snapshot of a runtime-wide stream (a snapshot frame without <c>worker_id</c>): the runtime's workers with their
+/// status, complete up to <see cref="Cursor"/>; the lifecycle events that follow come after it.
+/// </summary>
+public sealed record RuntimeSnapshotFrame(StreamCursor Cursor, string RuntimeId, RuntimeSnapshot Snapshot) : ObservationFrame
 {
     public override string Kind => FrameKinds.Snapshot;
 }

@@ -41,11 +41,12 @@ public sealed class BackendTelemetryTests(RedisServerFixture redis)
         await ws.NextAsync<EventFrame>();
         // The spans end just after the frame is queued: wait for them rather than guess how long that takes.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!stopped.Any(a => a.DisplayName == "receive rt-1/w1" && a.TraceId == traceId) && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
+        while (!stopped.Any(a => a.DisplayName == "receive {prefix}{runtime_id}:w:{worker_id}:events" && a.TraceId == traceId) && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
 
-        var receive = Assert.Single(stopped, a => a.DisplayName == "receive rt-1/w1" && a.TraceId == traceId);
+        var receive = Assert.Single(stopped, a => a.DisplayName == "receive {prefix}{runtime_id}:w:{worker_id}:events" && a.TraceId == traceId);
         Assert.Equal(ActivityKind.Consumer, receive.Kind);
         Assert.Equal("redis", receive.GetTagItem("messaging.system"));
+        Assert.Equal(("rt-1", "w1"), (receive.GetTagItem("yoi.runtime_id"), receive.GetTagItem("yoi.worker_id")));
         var deliver = Assert.Single(stopped, a => a.DisplayName == "deliver" && a.ParentSpanId == receive.SpanId);
         Assert.Equal(traceId, deliver.TraceId);
     }

@@ -102,7 +102,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         var transcript = await client.GetTranscriptAsync("rt-1", "w1", Ct);
         // The registry's runtime id, not whatever the runtime calls itself.
         Assert.Equal(("rt-1", "w1", "0-0", "idle"), (transcript.RuntimeId, transcript.WorkerId, transcript.Cursor, transcript.Status));
-        Assert.Equal("chat-bridge", (await client.ListPluginsAsync("rt-1", Ct)).GetProperty("plugins")[0].GetProperty("id").GetString());
+        Assert.Equal("chat-bridge", (await client.ListPluginsAsync("rt-1", Ct)).Plugins[0].Id);
         var info = await client.GetRuntimeAsync("rt-1", Ct);
         Assert.True(info.Available);
         Assert.Equal("remote", info.Source);

@@ -39,6 +39,14 @@ public sealed class FakeRuntime : IAsyncDisposable
         RuntimeCapabilities.Workers, RuntimeCapabilities.Input, RuntimeCapabilities.Cancel, RuntimeCapabilities.Stop,
         RuntimeCapabilities.Transcript, RuntimeCapabilities.Events,
     ];
+    private static readonly DateTimeOffset SampleTime = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The one plugin <c>GET /v1/plugins</c> reports: the real runtime's status document, every field set.</summary>
+    public static readonly Yoi.Runtime.Plugins.PluginStatus SamplePlugin = new("chat-bridge", "1.0.0", "Bridges a chat", true, "running", null,
+        [new Yoi.Runtime.Plugins.ConnectionStatus("chat", "ws://127.0.0.1:9/chat", "connected", SampleTime, null, 5, 3, 1, 0, 0, 0, 2, 0, 0)],
+        new Yoi.Runtime.Plugins.IngressStatus(64, 1, 0), 0,
+        [new Yoi.Runtime.Plugins.PluginDiagnostic(SampleTime, "reconnecting", "the chat closed")]);
+
     /// <summary>When set, answers every request instead of the default behaviour.</summary>
     public Func<HttpContext, Task>? Respond { get; set; }
 
@@ -105,7 +113,8 @@ public sealed class FakeRuntime : IAsyncDisposable
                 break;
             case ("GET", ["v1", "plugins"]):
                 context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync("""{"plugins":[{"id":"chat-bridge","state":"connected"}]}""");
+                await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(
+                    new Yoi.Runtime.Plugins.PluginList([SamplePlugin]), Yoi.Runtime.Plugins.PluginJsonContext.Default.PluginList));
                 break;
             case ("GET", ["v1", "workers", ..]):
             case ("POST", ["v1", "workers", ..]):

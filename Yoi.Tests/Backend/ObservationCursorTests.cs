@@ -201,44 +201,89 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_WithoutCursor_IsLiveFromNow_WithTheWorkerIdInTheHeader()
+    public async Task RuntimeWideStream_WithoutCursor_SnapshotOfTheWorkersThenEveryLaterEventLive()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
-        await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(), StreamRetention.Unbounded, Ct);
+        var before = await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(),
+            StreamRetention.Unbounded, Ct);
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
-        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
-        var id = frame.Cursor;
-        Assert.Contains(id, appended);
-        Assert.Equal("w2", frame.WorkerId);
-        Assert.Equal(new RunEndEvent("r1", "finished"), frame.Payload);
-        Assert.DoesNotContain("worker_id", System.Text.Encoding.UTF8.GetString(frame.RawPayload.Span));
+        var snapshot = await ws.NextAsync<RuntimeSnapshotFrame>();
+        Assert.Equal(before, snapshot.Cursor);
+        Assert.Equal("rt-1", snapshot.RuntimeId);
+        Assert.Equal(["w1", "w2"], snapshot.Snapshot.Workers.Select(w => w.WorkerId).Order());
+        Assert.All(snapshot.Snapshot.Workers, w => Assert.Equal("rt-1", w.RuntimeId));
 
-        using var resumed = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={StreamCursor.Zero}");
-        Assert.Equal("w1", (await resumed.NextAsync<EventFrame>()).WorkerId);
-        Assert.Equal(appended[0], (await resumed.NextAsync<EventFrame>()).Cursor);
+        // A worker created after the snapshot: its event is the next frame, at its own cursor.
+        _runtime.AddWorker("w3");
+        var created = await _host.Log.AppendAsync(stream,
+            """{"event":"worker_created","data":{"worker_id":"w3","provider":"scripted","created_at":"2026-12-01T00:00:00Z"},"worker_id":"w3"}"""u8.ToArray(),
+            StreamRetention.Unbounded, Ct);
+        var frame = await ws.NextAsync<EventFrame>();
+        Assert.Equal((created, "w3"), (frame.Cursor, frame.WorkerId));
+        Assert.IsType<WorkerCreatedEvent>(frame.Payload);
+
+        // Rule 2 on the same stream: from the snapshot's cursor, exactly the event after it and no snapshot.
+        using var resumed = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={snapshot.Cursor}");
+        Assert.Equal(created, (await resumed.NextAsync<EventFrame>()).Cursor);
     }
 
     [Fact]
-    public async Task RuntimeWideStream_TrimmedCursor_CursorExpiredThenLive()
+    public async Task RuntimeWideStream_EmptyStream_SnapshotAtZero()
+    {
+        using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
+        var snapshot = await ws.NextAsync<RuntimeSnapshotFrame>();
+        Assert.Equal(StreamCursor.Zero, snapshot.Cursor);
+        Assert.Equal(2, snapshot.Snapshot.Workers.Count);
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_FromZero_ReplaysWithTheWorkerIdInTheHeader_NoSnapshot()
+    {
+        var stream = TestEvents.Keys(_prefix).RuntimeEvents;
+        var first = await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(),
+            StreamRetention.Unbounded, Ct);
+        using var ws = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={StreamCursor.Zero}");
+        var frame = await ws.NextAsync<EventFrame>();
+        Assert.Equal((first, "w1"), (frame.Cursor, frame.WorkerId));
+        Assert.Equal(new StatusEvent("idle"), frame.Payload);
+        Assert.DoesNotContain("worker_id", System.Text.Encoding.UTF8.GetString(frame.RawPayload.Span));
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_TrimmedCursor_CursorExpiredThenSnapshotThenLive()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 10);
         await ((IEventLogTrimming)_host.Log).TrimToLengthAsync(stream, 3, Ct);
         using var ws = await _host.ConnectAsync($"api/runtimes/rt-1/events/ws?cursor={ids[2]}");
         Assert.Equal(DiagnosticCodes.CursorExpired, (await ws.NextAsync<DiagnosticFrame>()).Code);
-        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
-        Assert.Contains(frame.Cursor, appended);
+        Assert.Equal(ids[^1], (await ws.NextAsync<RuntimeSnapshotFrame>()).Cursor);
+        var live = await TestEvents.AppendDeltasAsync(_host.Log, stream, 1, "live");
+        Assert.Equal(live[0], (await ws.NextAsync<EventFrame>()).Cursor);
     }
 
     [Fact]
-    public async Task RuntimeWideStream_CursorNotOfThisStream_CursorUnknownThenLive()
+    public async Task RuntimeWideStream_CursorNotOfThisStream_CursorUnknownThenSnapshotThenLive()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
-        await TestEvents.AppendDeltasAsync(_host.Log, stream, 2);
+        var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 2);
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws?cursor=99999999999999-0");
         Assert.Equal(DiagnosticCodes.CursorUnknown, (await ws.NextAsync<DiagnosticFrame>()).Code);
-        var (frame, appended) = await AppendUntilLiveAsync(ws, stream);
-        Assert.Contains(frame.Cursor, appended);
+        Assert.Equal(ids[^1], (await ws.NextAsync<RuntimeSnapshotFrame>()).Cursor);
+        var live = await TestEvents.AppendDeltasAsync(_host.Log, stream, 1, "live");
+        Assert.Equal(live[0], (await ws.NextAsync<EventFrame>()).Cursor);
+    }
+
+    [Fact]
+    public async Task RuntimeWideStream_RuntimeCannotListItsWorkers_RuntimeUnavailableThenClose1011()
+    {
+        _runtime.Respond = context => FakeRuntime.Problem(context, 500, "boom");
+        using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
+        var diagnostic = await ws.NextAsync<DiagnosticFrame>();
+        Assert.Equal(DiagnosticCodes.RuntimeUnavailable, diagnostic.Code);
+        Assert.Contains("runtime_error", diagnostic.Message);
+        Assert.Null(await ws.NextAsync());
+        Assert.Equal(1011, ws.CloseStatus);
     }
 
     [Fact]
@@ -248,22 +293,5 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
         Assert.Equal(DiagnosticCodes.CursorMalformed, (await ws.NextAsync<DiagnosticFrame>()).Code);
         Assert.Null(await ws.NextAsync());
         Assert.Equal(4400, ws.CloseStatus);
-    }
-
-    /// <summary>
-    /// "Live from now" has no frame that says when "now" was taken, so a test cannot append once and be sure the
-    /// event is after it: append a lifecycle event every 100 ms until the first one arrives (no sleep as a guess).
-    /// </summary>
-    private async Task<(EventFrame Frame, List<StreamCursor> Appended)> AppendUntilLiveAsync(WsProbe ws, string stream)
-    {
-        var next = ws.NextAsync<EventFrame>(TimeSpan.FromSeconds(30));
-        var appended = new List<StreamCursor>();
-        while (!next.IsCompleted)
-        {
-            appended.Add(await _host.Log.AppendAsync(stream,
-                """{"event":"run_end","data":{"run_id":"r1","result":"finished"},"worker_id":"w2"}"""u8.ToArray(), StreamRetention.Unbounded, Ct));
-            await Task.WhenAny(next, Task.Delay(100, Ct));
-        }
-        return (await next, appended);
     }
 }

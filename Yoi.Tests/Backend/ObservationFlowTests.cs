@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Yoi.BackendService.Observation;
 using Yoi.Client;
+using Yoi.Client.Observation;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
@@ -91,7 +92,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         var stream = TestEvents.Keys(prefix).WorkerEvents("w1");
         var before = await TestEvents.AppendDeltasAsync(first.Log, stream, 2);
 
-        var observer = first.Client().ObserveWorker("rt-1", "w1", options: new WorkerObserverOptions { MaxConnectAttempts = 30 });
+        var observer = first.Client().ObserveWorker("rt-1", "w1", options: new ObserverOptions { MaxConnectAttempts = 30 });
         await using var frames = observer.ReadAllAsync(Ct).GetAsyncEnumerator(Ct);
         Assert.True(await frames.MoveNextAsync());
         Assert.Equal(before[^1], Assert.IsType<SnapshotFrame>(frames.Current).Cursor);

@@ -31,8 +31,7 @@ public sealed class TraceAcrossTheHopTests
         var client = new YoiClient(http);
         var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: ct);
 
-        var wsUri = new Uri($"{backendUrl.Replace("http://", "ws://")}/api/runtimes/rt-1/workers/{worker.WorkerId}/events/ws");
-        var observer = new WorkerObserver(wsUri, apiKey: null, cursor: null);
+        var observer = client.ObserveWorker("rt-1", worker.WorkerId);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Yoi.Protocol;
+using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
@@ -92,6 +93,27 @@ public sealed class EnvelopeTests
         var inFlight = Assert.IsType<AssistantEntry>(Assert.Single(frame.Snapshot.InFlight));
         Assert.Equal([new TextPart("Hel", false)], inFlight.Parts);
     }
+
+    [Fact]
+    public void Runtime_snapshot_frame_has_no_worker_id_and_parses_as_a_runtime_snapshot()
+    {
+        var created = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        var snapshot = new RuntimeSnapshot([new WorkerInfo("w1", "rt-1", WorkerStatuses.Running, "scripted", created, RunId: "r1")]);
+        var json = Write(b => EnvelopeWriter.WriteRuntimeSnapshotFrame(b, new StreamCursor(7, 1), "rt-1", snapshot));
+        Assert.Equal(
+            """{"kind":"snapshot","cursor":"7-1","runtime_id":"rt-1","snapshot":{"workers":[{"worker_id":"w1","runtime_id":"rt-1","status":"running","provider":"scripted","created_at":"2026-12-01T09:00:00+00:00","run_id":"r1"}]}}""",
+            json);
+        var frame = Assert.IsType<RuntimeSnapshotFrame>(ObservationFrame.Parse(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal((new StreamCursor(7, 1), "rt-1"), (frame.Cursor, frame.RuntimeId));
+        Assert.Equal(snapshot.Workers, frame.Snapshot.Workers);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"snapshot","cursor":"1-0","runtime_id":"rt-1","snapshot":{}}""")]
+    [InlineData("""{"kind":"snapshot","cursor":"1-0","runtime_id":"rt-1","snapshot":{"workers":[{"status":"idle"}]}}""")]
+    [InlineData("""{"kind":"snapshot","cursor":"1-0","runtime_id":"rt-1","snapshot":{"workers":7}}""")]
+    public void Runtime_snapshot_without_workers_or_ids_is_rejected(string json) =>
+        Assert.Throws<ProtocolFormatException>(() => ObservationFrame.Parse(Encoding.UTF8.GetBytes(json)));
 
     [Fact]
     public void Diagnostic_frame_has_the_exact_shape()

@@ -54,8 +54,16 @@ public sealed class RuntimeTelemetryTests
         Assert.NotEmpty(sends);
         Assert.All(sends, s => Assert.Equal(ActivityKind.Producer, s.Kind));
         Assert.All(sends, s => Assert.Contains(appends, a => a.SpanId == s.ParentSpanId));
-        Assert.Contains(sends, s => s.OperationName == "send " + runtime.Keys.WorkerEvents(worker.WorkerId));
-        Assert.Contains(sends, s => s.OperationName == "send " + runtime.Keys.RuntimeEvents);
+        // Named by destination template (one name for every worker), the concrete stream and ids as attributes.
+        Assert.All(sends, s => Assert.Contains(s.OperationName,
+            new[] { "send {prefix}{runtime_id}:w:{worker_id}:events", "send {prefix}{runtime_id}:events" }));
+        var workerSend = sends.First(s => (string?)s.GetTagItem("messaging.destination.name") == runtime.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal("send {prefix}{runtime_id}:w:{worker_id}:events", workerSend.OperationName);
+        Assert.Equal((runtime.Keys.RuntimeId, worker.WorkerId), (workerSend.GetTagItem("yoi.runtime_id"), workerSend.GetTagItem("yoi.worker_id")));
+        var runtimeSend = sends.First(s => (string?)s.GetTagItem("messaging.destination.name") == runtime.Keys.RuntimeEvents);
+        Assert.Equal("send {prefix}{runtime_id}:events", runtimeSend.OperationName);
+        Assert.Equal(runtime.Keys.RuntimeId, runtimeSend.GetTagItem("yoi.runtime_id"));
+        Assert.Null(runtimeSend.GetTagItem("yoi.worker_id"));
     }
 
     [Fact]

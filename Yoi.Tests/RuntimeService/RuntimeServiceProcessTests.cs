@@ -113,7 +113,6 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
 
     [Theory]
     [InlineData("Backend__Observation__ClientQueueCapacity", "lots", "Backend:Observation:ClientQueueCapacity")]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317", "OTEL_EXPORTER_OTLP_ENDPOINT")]
     public async Task The_backend_process_stops_at_start_on_an_invalid_setting_with_one_line_naming_it(string variable, string value, string named)
     {
         await using var backend = await RuntimeServiceProcess.StartAsync(new Dictionary<string, string> { [variable] = value },
@@ -123,22 +122,5 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         Assert.Contains("Invalid configuration", backend.Output);
         Assert.Contains(named, backend.Output);
         Assert.DoesNotContain("Unhandled exception", backend.Output);
-    }
-
-    [Theory]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317")]
-    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]
-    public async Task An_invalid_otlp_setting_stops_the_process_at_start_with_a_message_naming_it(string setting, string value)
-    {
-        await using var service = await RuntimeServiceProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["Runtime__Id"] = "rt-x",
-            ["Runtime__Token"] = "test-token-0123456789abcdef",
-            [setting] = value,
-        }, waitHealthy: false);
-        await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(1, service.ExitCode);
-        Assert.Contains($"Invalid configuration: {setting} must be", service.Output);
-        Assert.DoesNotContain("Unhandled exception", service.Output);
     }
 }

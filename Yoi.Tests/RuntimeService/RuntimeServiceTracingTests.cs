@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,8 +25,11 @@ public sealed class RuntimeServiceTracingTests
         {
             Content = new StringContent("""{"text":"traced"}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+        // The caller's context as an activity: an in-process host's HttpClient instrumentation is process-wide, and
+        // the client span it starts injects its own traceparent (in the caller's trace) over a hand-set header.
+        using var caller = new Activity("caller").SetParentId($"00-{traceId}-00f067aa0ba902b7-01").Start();
         using var response = await host.Client.SendAsync(request, Ct);
+        caller.Stop();
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var runId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(response.Content,
             Yoi.Protocol.Api.ApiJsonContext.Default.CommandAccepted, Ct))!.RunId!;

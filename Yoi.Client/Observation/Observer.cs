@@ -5,41 +5,51 @@ using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 
-namespace Yoi.Client;
-
-public sealed class WorkerObserverOptions
-{
-    /// <summary>Reconnect after a server-side close (1001, 4408) or a network error. Default true.</summary>
-    public bool Reconnect { get; set; } = true;
-    /// <summary>Consecutive failed connection attempts before giving up (the last error is thrown).</summary>
-    public int MaxConnectAttempts { get; set; } = 10;
-    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
-    /// <summary>Largest frame accepted from the server.</summary>
-    public int MaxFrameBytes { get; set; } = 16 * 1024 * 1024;
-    /// <summary>Lets a caller configure each new socket (headers, proxy, keep-alive).</summary>
-    public Action<ClientWebSocketOptions>? ConfigureSocket { get; set; }
-}
+namespace Yoi.Client.Observation;
 
 /// <summary>
-/// A resumable observation WebSocket (SPEC 5.3). Yields <see cref="EventFrame"/>, <see cref="SnapshotFrame"/> and
-/// <see cref="DiagnosticFrame"/> in order; remembers the last cursor and, after a server-side close (1001, 4408) or a
-/// network error, reconnects with it. It never yields an event at or below the last cursor, so no event is seen twice.
-/// It stops (without reconnecting) after a normal close and after 4400, 4403, 4404 and 1009: retrying cannot help.
+/// A resumable observation WebSocket (docs/protocol.md): yields <see cref="EventFrame"/>, snapshot frames and
+/// <see cref="DiagnosticFrame"/> in order; remembers the last cursor and, after a server-side close it may recover from
+/// (1001, 1011, 4408) or a network error, reconnects with it. It never yields an event at or below the last cursor, so
+/// no event is seen twice. It stops (without reconnecting) after a normal close and after 1009, 4400, 4403 and 4404:
+/// retrying cannot help.
 /// </summary>
-public sealed class WorkerObserver(Uri uri, string? apiKey, StreamCursor? cursor, WorkerObserverOptions? options = null)
+/// <remarks>
+/// An observer is one stream with one position: it can be enumerated once. A second enumeration throws
+/// <see cref="InvalidOperationException"/> rather than silently opening a second connection that would start over;
+/// to resume later, observe again from <see cref="LastCursor"/>.
+/// </remarks>
+public abstract class Observer : IAsyncEnumerable<ObservationFrame>
 {
-    private readonly WorkerObserverOptions _options = options ?? new WorkerObserverOptions();
+    private readonly Uri _uri;
+    private readonly string? _apiKey;
+    private readonly ObserverOptions _options;
+    private int _enumerated;
+
+    private protected Observer(Uri uri, string? apiKey, StreamCursor? cursor, ObserverOptions? options)
+    {
+        _uri = uri;
+        _apiKey = apiKey;
+        _options = options ?? new ObserverOptions();
+        LastCursor = cursor;
+    }
 
     /// <summary>The cursor of the last event or snapshot yielded (what a reconnect resumes from).</summary>
-    public StreamCursor? LastCursor { get; private set; } = cursor;
+    public StreamCursor? LastCursor { get; private set; }
     /// <summary>The close status of the last connection, when the server closed it.</summary>
     public WebSocketCloseStatus? LastCloseStatus { get; private set; }
     /// <summary>Connections opened after the first.</summary>
     public int Reconnects { get; private set; }
 
+    public IAsyncEnumerator<ObservationFrame> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+    /// <summary>Every frame until the server ends the stream for good or <paramref name="cancellationToken"/> fires.</summary>
     public async IAsyncEnumerable<ObservationFrame> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _enumerated, 1) == 1)
+            throw new InvalidOperationException(
+                "This observer was already enumerated; observe again from its LastCursor to resume in another loop.");
         var first = true;
         while (true)
         {
@@ -62,7 +72,11 @@ public sealed class WorkerObserver(Uri uri, string? apiKey, StreamCursor? cursor
                         case SnapshotFrame s:
                             LastCursor = s.Cursor;
                             break;
+                        case RuntimeSnapshotFrame r:
+                            LastCursor = r.Cursor;
+                            break;
                     }
+                    OnFrame(frame);
                     yield return frame;
                     continue;
                 }
@@ -80,6 +94,9 @@ public sealed class WorkerObserver(Uri uri, string? apiKey, StreamCursor? cursor
         }
     }
 
+    /// <summary>Called for every frame before it is yielded (a subclass keeps its view of the stream up to date).</summary>
+    private protected virtual void OnFrame(ObservationFrame frame) { }
+
     private static bool ShouldReconnect(WebSocketCloseStatus? status) => status switch
     {
         WebSocketCloseStatus.EndpointUnavailable => true, // 1001
@@ -95,9 +112,9 @@ public sealed class WorkerObserver(Uri uri, string? apiKey, StreamCursor? cursor
         for (var attempt = 1; ; attempt++)
         {
             var socket = new ClientWebSocket();
-            if (apiKey is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+            if (_apiKey is not null) socket.Options.SetRequestHeader("Authorization", "Bearer " + _apiKey);
             _options.ConfigureSocket?.Invoke(socket.Options);
-            var target = LastCursor is { } c ? new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + "cursor=" + c) : uri;
+            var target = LastCursor is { } c ? new Uri(_uri + (_uri.Query.Length > 0 ? "&" : "?") + "cursor=" + c) : _uri;
             try
             {
                 await socket.ConnectAsync(target, cancellationToken);
