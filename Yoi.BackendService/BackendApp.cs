@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Yoi.BackendService.AgUi;
 using Yoi.BackendService.Api;
 using Yoi.BackendService.WebConsole;
 using Yoi.BackendService.Observation;
@@ -47,6 +48,7 @@ public static class BackendApp
         app.MapRuntimeEndpoints();
         app.MapSessionEndpoints();
         app.MapObservationEndpoints();
+        app.MapAgUiEndpoints();
         return app;
     }
 
