@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Yoi.BackendService.AgUi;
 using Yoi.BackendService.Api;
@@ -34,14 +36,26 @@ public static class BackendApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        BackendOptions.Load(builder.Configuration); // first: an invalid setting fails before the telemetry SDK exists
+        // The host's request lines name the query string, which carries ?access_token= on WebSocket upgrades: not logged
+        // (docs/security.md). Requests stay visible in traces (url.path) and in the Backend's own logs.
+        builder.Logging.AddFilter(RequestLineCategory, LogLevel.Warning);
         builder.AddServiceDefaults("backend");
+        // The largest body any route takes (an AG-UI RunAgentInput); the REST routes hold theirs to 64 KiB (413 beyond).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         await builder.AddBackendAsync(cancellationToken);
 
         var app = builder.Build();
         app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
-        app.UseMiddleware<Api.ProblemMiddleware>();
-        app.UseStatusCodePages(Api.ProblemMiddleware.StatusProblem);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseWebSockets();
+        app.UseMiddleware<Api.CrossSiteGuard>();
+        // No authentication middleware: the /api endpoints' policies authenticate with the API-key scheme themselves,
+        // and an observation WebSocket (which checks the same keys itself) keeps no request scope for its lifetime.
+        // WebApplication would otherwise add UseAuthentication() for every request; this key tells it not to.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+        app.UseAuthorization();
         app.UseConsole();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
@@ -58,7 +72,9 @@ public static class BackendApp
         var options = BackendOptions.Load(builder.Configuration);
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddOpenApi();
+        services.AddOpenApi(Api.OpenApiSecurity.Configure);
+        services.AddYoiProblemDetails();
+        services.AddExceptionHandler<Api.ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -118,10 +134,25 @@ public static class BackendApp
             sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton(new ApiKeyAuthenticator(options.ApiKeys));
+        services.AddSingleton<Api.OriginPolicy>();
+        // The local default (no API keys, loopback only): Host headers other than loopback names are refused, so a
+        // page of another site cannot reach this Backend by rebinding its DNS name to 127.0.0.1 (docs/security.md).
+        if (string.IsNullOrWhiteSpace(builder.Configuration["AllowedHosts"]) && options.ApiKeys.Count == 0 && !options.AllowRemoteWithoutKeys)
+            services.Configure<HostFilteringOptions>(hosts => hosts.AllowedHosts = LoopbackHosts);
         services.TryAddSingleton<IProjectionPolicy, RolePolicy>(); // a host may register its own policy first
-        services.AddSingleton<Api.ClientAccess>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, Api.ApiKeyAuthenticationHandler>(Api.ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ClientRoles.Viewer, policy => policy.AddAuthenticationSchemes(Api.ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(ClientRoles.Viewer, ClientRoles.Operator))
+            .AddPolicy(ClientRoles.Operator, policy => policy.AddAuthenticationSchemes(Api.ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(ClientRoles.Operator));
         services.AddSingleton<StreamTailReader>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamTailReader>());
+        services.AddSingleton<RuntimeMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<RuntimeMonitor>());
+        services.AddHealthChecks().Add(new HealthCheckRegistration("runtimes", sp => sp.GetRequiredService<RuntimeMonitor>(),
+            HealthStatus.Degraded, tags: null));
     }
 
     /// <summary>
@@ -146,6 +177,12 @@ public static class BackendApp
         }
         return result;
     }
+
+    /// <summary>The ASP.NET Core category of the "Request starting/finished" lines (full URL with its query).</summary>
+    public const string RequestLineCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>The <c>AllowedHosts</c> of the local default: loopback names on any port.</summary>
+    public static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
     private static string HttpClientName(string runtimeId) => "yoi-runtime:" + runtimeId;
 

@@ -62,10 +62,10 @@ public sealed class YoiClient
             ApiJsonContext.Default.CommandAccepted, cancellationToken);
 
     public Task<CommandAccepted> CancelAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/cancel", null, ApiJsonContext.Default.CommandAccepted, cancellationToken);
+        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/cancel", EmptyJson(), ApiJsonContext.Default.CommandAccepted, cancellationToken);
 
     public Task<CommandAccepted> StopAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/stop", null, ApiJsonContext.Default.CommandAccepted, cancellationToken);
+        SendAsync(HttpMethod.Post, WorkerPath(runtimeId, workerId) + "/stop", EmptyJson(), ApiJsonContext.Default.CommandAccepted, cancellationToken);
 
     /// <summary>The worker's transcript and the cursor it is complete up to (resume observation or paging from it).</summary>
     public Task<WorkerTranscript> GetTranscriptAsync(string runtimeId, string workerId, CancellationToken cancellationToken = default) =>
@@ -129,6 +129,14 @@ public sealed class YoiClient
     private static ByteArrayContent Json<T>(T value, JsonTypeInfo<T> typeInfo)
     {
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    /// <summary>No body, typed <c>application/json</c>: the Backend refuses untyped state-changing requests (docs/security.md).</summary>
+    private static ByteArrayContent EmptyJson()
+    {
+        var content = new ByteArrayContent([]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return content;
     }

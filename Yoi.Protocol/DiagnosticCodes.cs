@@ -20,12 +20,16 @@ public static class DiagnosticCodes
     public const string InvalidRequest = "invalid_request";
     /// <summary>The Backend could not serve the connection (the event log failed before the start; then close 1011).</summary>
     public const string Internal = "internal";
-
+    /// <summary>The event log could not be read (then close 1011; reconnect with the last cursor).</summary>
+    public const string EventLogUnavailable = "event_log_unavailable";
     /// <summary>
-    /// The runtime could not list its workers for a runtime-wide stream's snapshot (unreachable, timed out, failed);
-    /// then close 1011: reconnect later.
+    /// The observed runtime stopped answering: the connection stays open and its events resume when it is back
+    /// (<see cref="RuntimeAvailable"/>). A runtime-wide stream that cannot get its opening list of workers is closed
+    /// 1011 after it: reconnect later.
     /// </summary>
     public const string RuntimeUnavailable = "runtime_unavailable";
+    /// <summary>The runtime answers again (after <see cref="RuntimeUnavailable"/>).</summary>
+    public const string RuntimeAvailable = "runtime_available";
 
     // Diagnostic events.
     /// <summary>A run was cut off (a Runtime restart or shutdown) and closed as failed. Written by the Runtime.</summary>

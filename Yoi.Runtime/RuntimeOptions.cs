@@ -36,6 +36,9 @@ public sealed class RuntimeOptions
     /// <summary><c>Runtime:EventLogOutageLimitSeconds</c>: how long a worker's events may fail to be stored before its run fails.</summary>
     public double EventLogOutageLimitSeconds { get; set; } = 30;
 
+    /// <summary><c>Runtime:MaxWorkers</c>: workers this runtime holds at most (stopped ones count until deleted).</summary>
+    public int MaxWorkers { get; set; } = 1000;
+
     /// <summary><c>Runtime:MaxInputChars</c>: longest accepted input text.</summary>
     public int MaxInputChars { get; set; } = 32768;
 
@@ -91,6 +94,7 @@ public sealed class RuntimeOptions
         if (DefaultProvider == Providers.ProviderNames.Ollama && !Ollama.IsConfigured)
             errors.Add("Runtime:Ollama:Endpoint and Runtime:Ollama:Model are required when Runtime:DefaultProvider is 'ollama'.");
         if (EventLogOutageLimitSeconds is <= 0 or > 86_400) errors.Add("Runtime:EventLogOutageLimitSeconds must be between 0 and 86400 (exclusive of 0).");
+        if (MaxWorkers is < 1 or > 1_000_000) errors.Add("Runtime:MaxWorkers must be between 1 and 1000000.");
         if (MaxInputChars is < 1 or > 1_000_000) errors.Add("Runtime:MaxInputChars must be between 1 and 1000000.");
         return errors;
     }

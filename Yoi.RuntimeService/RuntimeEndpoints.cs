@@ -9,7 +9,7 @@ public static class RuntimeEndpoints
 {
     public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/runtime", GetRuntime).WithTags("Runtime").WithName("GetRuntime").WithSummary("This runtime.");
+        app.MapGet("/runtime", GetRuntime).WithTags("Runtime").WithName("GetRuntime").WithSummary("This runtime.");
         return app;
     }
 

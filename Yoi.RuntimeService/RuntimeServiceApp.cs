@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Yoi.Protocol.Api;
 using Yoi.Runtime;
 using Yoi.Runtime.Plugins;
@@ -15,6 +16,8 @@ namespace Yoi.RuntimeService;
 public static class RuntimeServiceApp
 {
     public const long MaxRequestBodyBytes = 64 * 1024;
+    /// <summary>The authorization policy of <c>/v1</c>: the bearer token of <c>Runtime:Token</c>.</summary>
+    public const string BackendPolicy = "backend";
 
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
     {
@@ -25,25 +28,29 @@ public static class RuntimeServiceApp
         builder.Services.AddYoiPlugins(builder.Configuration);
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.AddYoiProblemDetails();
+        builder.Services.AddExceptionHandler<RuntimeExceptionHandler>();
+        builder.Services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(null)
+            .AddPolicy(BackendPolicy, policy => policy.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser());
 
         var app = builder.Build();
-        var token = app.Services.GetRequiredService<RuntimeOptions>().Token;
-        app.UseMiddleware<ProblemMiddleware>();
-        app.UseStatusCodePages(context => StatusProblem(context.HttpContext));
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/v1"),
-            v1 => v1.UseMiddleware<BearerTokenMiddleware>(token));
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        // A /v1 path no route matches needs the token too, so an unauthenticated caller learns nothing about the routes.
+        app.Use((context, next) =>
+            context.GetEndpoint() is null && context.Request.Path.StartsWithSegments("/v1") && context.User.Identity?.IsAuthenticated != true
+                ? context.ChallengeAsync(BearerTokenHandler.SchemeName)
+                : next(context));
         app.MapDefaultEndpoints();
-        app.MapRuntimeEndpoints();
-        app.MapWorkerEndpoints();
-        app.MapGroup("/v1").MapPluginEndpoints();
+        var v1 = app.MapGroup("/v1").RequireAuthorization(BackendPolicy);
+        v1.MapRuntimeEndpoints();
+        v1.MapWorkerEndpoints();
+        v1.MapPluginEndpoints();
         return app;
     }
-
-    private static Task StatusProblem(HttpContext context) => context.Response.StatusCode switch
-    {
-        404 => new ApiProblem(404, ApiErrorCodes.NotFound, "Not found", "No such route.").ExecuteAsync(context),
-        405 => new ApiProblem(405, ApiErrorCodes.MethodNotAllowed, "Method not allowed", $"{context.Request.Method} is not allowed on this route.").ExecuteAsync(context),
-        413 => new ApiProblem(413, ApiErrorCodes.PayloadTooLarge, "Payload too large", $"The request body is larger than {MaxRequestBodyBytes} bytes.").ExecuteAsync(context),
-        var status => new ApiProblem(status, status >= 500 ? ApiErrorCodes.Internal : ApiErrorCodes.InvalidRequest, "Request failed").ExecuteAsync(context),
-    };
 }

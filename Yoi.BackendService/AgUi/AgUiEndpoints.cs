@@ -18,7 +18,7 @@ public static class AgUiEndpoints
 
     public static IEndpointRouteBuilder MapAgUiEndpoints(this IEndpointRouteBuilder app)
     {
-        var agui = app.MapGroup("/api/runtimes").AddEndpointFilter<ClientAccess>().WithTags("agui");
+        var agui = app.MapGroup("/api/runtimes").RequireAuthorization(Registry.ClientRoles.Viewer).WithTags("agui");
 
         agui.MapPost("/{rid}/workers/{wid}/agui", RunWorker).WithName("AgUiRunWorker")
             .WithSummary("Run a worker with an AG-UI RunAgentInput (threadId = the worker id); the run's AG-UI events as SSE.")

@@ -12,7 +12,7 @@ namespace Yoi.BackendService.Api;
 public static class ApiProblems
 {
     public static IResult Result(int status, string code, string title, string detail, string? runtimeId) =>
-        new ProblemResult(status, code, title, detail, runtimeId);
+        TypedResults.Problem(ProblemDetailsDefaults.Create(status, code, title, detail, runtimeId));
 
     public static IResult From(RuntimeSourceException ex, string runtimeId) => Result(ex.Status, ex.Code, ex.Title, ex.Message, runtimeId);
 
@@ -25,14 +25,6 @@ public static class ApiProblems
     public static IResult Forbidden(string? runtimeId) =>
         Result(StatusCodes.Status403Forbidden, ApiErrorCodes.Forbidden, "Forbidden", "This client may not do this.", runtimeId);
 
-    public static IResult Unauthorized() =>
-        Result(StatusCodes.Status401Unauthorized, ApiErrorCodes.Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key>).", null);
-
     public static Task Write(HttpContext context, int status, string code, string title, string detail, string? runtimeId) =>
-        ProblemJson.WriteAsync(context, status, code, title, detail, runtimeId);
-
-    private sealed class ProblemResult(int status, string code, string title, string detail, string? runtimeId) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext, status, code, title, detail, runtimeId);
-    }
+        ProblemDetailsDefaults.WriteAsync(context, status, code, title, detail, runtimeId);
 }

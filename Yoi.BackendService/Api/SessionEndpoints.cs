@@ -15,7 +15,7 @@ public static class SessionEndpoints
 
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/session", GetSession).AddEndpointFilter<ClientAccess>().WithTags("session").WithName("GetSession")
+        app.MapGet("/api/session", GetSession).RequireAuthorization(Registry.ClientRoles.Viewer).WithTags("session").WithName("GetSession")
             .WithSummary("The caller's role and the commands it may send to each runtime it may observe.")
             .Produces<ClientSession>();
         return app;

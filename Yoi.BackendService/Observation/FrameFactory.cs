@@ -13,23 +13,25 @@ namespace Yoi.BackendService.Observation;
 /// <summary>Builds the bytes of observation frames (one array per frame, shared by every client of a projection).</summary>
 public static class FrameFactory
 {
-    private static readonly byte[] MalformedPayload = WorkerEventJson.SerializeToUtf8Bytes(
-        new DiagnosticEvent(DiagnosticCodes.MalformedEvent, "The stored event is not valid JSON."));
-
-    /// <summary>The event frame the projection makes of a stored event; null when the projection drops it.</summary>
+    /// <summary>
+    /// The event frame the projection makes of a stored event; null when the projection drops it. A stored entry that
+    /// is not a JSON object is framed as a <c>malformed_event</c> diagnostic at its cursor (<see cref="StoredPayload"/>).
+    /// </summary>
     public static byte[]? Event(StreamCursor cursor, string runtimeId, string? workerId, ReadOnlySpan<byte> payload, EventProjection projection)
     {
+        if (!StoredPayload.IsWellFormed(payload)) payload = StoredPayload.Malformed.Span;
         var projected = projection.ProjectEvent(payload);
         if (projected.IsDropped) return null;
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 96);
         try
         {
-            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, projected.Replacement ?? payload);
+            if (projected.Replacement is { } replacement) EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, replacement);
+            else EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, payload, trustedPayload: true);
         }
         catch (JsonException)
         {
             buffer.ResetWrittenCount();
-            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, MalformedPayload, trustedPayload: true);
+            EnvelopeWriter.WriteEventFrame(buffer, cursor, runtimeId, workerId, StoredPayload.Malformed.Span, trustedPayload: true);
         }
         return buffer.WrittenSpan.ToArray();
     }

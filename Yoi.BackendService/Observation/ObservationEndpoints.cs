@@ -47,7 +47,7 @@ public static partial class ObservationEndpoints
         {
             var session = new ObservationSession(socket, services.GetRequiredService<IEventLog>(),
                 services.GetRequiredService<WorkerSnapshotReader>(), services.GetRequiredService<StreamTailReader>(),
-                options, lifetime.ApplicationStopping, context.RequestAborted);
+                services.GetRequiredService<RuntimeMonitor>(), options, lifetime.ApplicationStopping, context.RequestAborted);
             ObservationTarget? target;
             Rejection? rejection;
             try

@@ -45,6 +45,7 @@ internal sealed class ObservationSession(
     IEventLog log,
     WorkerSnapshotReader snapshots,
     StreamTailReader tail,
+    RuntimeMonitor monitor,
     ObservationOptions options,
     CancellationToken stopping,
     CancellationToken aborted)
@@ -88,6 +89,7 @@ internal sealed class ObservationSession(
         {
             hub = await tail.SubscribeAsync(target.Stream, target.Runtime.Id, target.WorkerId, subscriber, _end.Token);
             await StartAsync(target, _end.Token);
+            if (!monitor.IsAvailable(target.Runtime.Id)) await SendAsync(RuntimeMonitor.UnavailableFrame(target.Runtime.Id), _end.Token);
             await CatchUpAsync(target, subscriber, _end.Token);
             await LiveAsync(subscriber, _end.Token);
             if (subscriber.IsSlow)
@@ -115,7 +117,16 @@ internal sealed class ObservationSession(
         try
         {
             if (stopping.IsCancellationRequested) await CloseAsync(ObservationCloseCodes.GoingAway, "server shutting down");
-            else if (Failure is not null || _runtimeUnavailable) await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
+            else if (Failure is not null)
+            {
+                // Said before the close, so a client knows whether to retry (the log) or to report (anything else).
+                await SendAsync(Failure is Yoi.EventLog.Redis.RedisException or TimeoutException
+                    ? FrameFactory.Diagnostic(DiagnosticCodes.EventLogUnavailable, "The event log is unavailable; reconnect with the last cursor.")
+                    : FrameFactory.Diagnostic(DiagnosticCodes.Internal, "The backend failed to serve this connection; reconnect with the last cursor."),
+                    aborted);
+                await CloseAsync(ObservationCloseCodes.InternalError, "internal error; reconnect with the last cursor");
+            }
+            else if (_runtimeUnavailable) await CloseAsync(ObservationCloseCodes.InternalError, "runtime unavailable; reconnect later");
             else if (_clientGone) await CloseAsync((int)WebSocketCloseStatus.NormalClosure, "");
             await DrainUntilClosedAsync(receive);
         }
@@ -205,7 +216,7 @@ internal sealed class ObservationSession(
             end = await CurrentEndAsync(stream, cancellationToken);
             try
             {
-                list = await target.Runtime.Source.ListWorkersAsync(cancellationToken);
+                list = await target.Runtime.Source.ListAllWorkersAsync(cancellationToken);
             }
             catch (RuntimeSourceException ex)
             {
@@ -255,6 +266,11 @@ internal sealed class ObservationSession(
             cancellationToken.ThrowIfCancellationRequested();
             while (subscriber.TryRead(out var frame))
             {
+                if (frame.IsNotice)
+                {
+                    await SendAsync(frame.Bytes, aborted);
+                    continue;
+                }
                 if (frame.Cursor <= _lastSent) continue;
                 await SendAsync(frame.Bytes, aborted);
                 _lastSent = frame.Cursor;

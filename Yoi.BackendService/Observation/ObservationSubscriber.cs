@@ -4,8 +4,11 @@ using Yoi.Protocol.Cursors;
 
 namespace Yoi.BackendService.Observation;
 
-/// <summary>A frame ready to send: its cursor and its bytes, shared by every client of one projection.</summary>
-public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<byte> Bytes);
+/// <summary>
+/// A frame ready to send: its cursor and its bytes, shared by every client of one projection. A notice (a diagnostic
+/// about the runtime) has no cursor of its own: it is sent where it falls and moves no position.
+/// </summary>
+public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<byte> Bytes, bool IsNotice = false);
 
 /// <summary>
 /// One WebSocket client's place in a <see cref="StreamHub"/>. While the connection replays its backlog, live frames
@@ -62,6 +65,9 @@ public sealed class ObservationSubscriber(EventProjection projection, int capaci
         }
     }
 
+    /// <summary>A notice for this client (<see cref="OutgoingFrame.IsNotice"/>), queued like a frame.</summary>
+    public void Notify(ReadOnlyMemory<byte> bytes) => Deliver(new OutgoingFrame(default, bytes, IsNotice: true));
+
     /// <summary>
     /// Switches to live after the backlog was sent up to <paramref name="lastSent"/>: buffered frames after it stay
     /// queued. False when the buffer overflowed meanwhile: read the backlog again from <paramref name="lastSent"/>.
@@ -78,7 +84,7 @@ public sealed class ObservationSubscriber(EventProjection projection, int capaci
                 return false;
             }
             // Frames arrive in cursor order, so those the backlog already sent are at the front.
-            while (_frames.TryPeek(out var frame) && frame.Cursor <= lastSent) _frames.Dequeue();
+            while (_frames.TryPeek(out var frame) && !frame.IsNotice && frame.Cursor <= lastSent) _frames.Dequeue();
             _live = true;
             if (_frames.Count > 0) WakeReaderLocked(true);
             return true;

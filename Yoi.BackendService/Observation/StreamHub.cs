@@ -49,6 +49,12 @@ public sealed class StreamHub
 
     internal void Fail(Exception error) => _ready.TrySetException(error);
 
+    /// <summary>Queues a notice (a diagnostic frame) for every subscriber.</summary>
+    internal void Notify(ReadOnlyMemory<byte> frame)
+    {
+        foreach (var subscriber in _subscribers) subscriber.Notify(frame);
+    }
+
     /// <summary>Publishes entries read after <see cref="Position"/>, oldest first. Called only by the tail loop.</summary>
     internal void Publish(IReadOnlyList<LogEntry> entries)
     {

@@ -74,6 +74,14 @@ public sealed partial class StreamTailReader(IEventLog log, BackendOptions optio
         return hub;
     }
 
+    /// <summary>Sends a notice (a diagnostic frame) to every client observing one of the runtime's streams.</summary>
+    public void Notify(string runtimeId, ReadOnlyMemory<byte> frame)
+    {
+        StreamHub[] hubs;
+        lock (_gate) hubs = [.. _hubs.Values.Where(h => h.RuntimeId == runtimeId)];
+        foreach (var hub in hubs) hub.Notify(frame);
+    }
+
     public void Unsubscribe(StreamHub hub, ObservationSubscriber subscriber)
     {
         var removed = false;

@@ -6,14 +6,18 @@ using Yoi.BackendService.Registry;
 namespace Yoi.BackendService.Projection;
 
 /// <summary>
-/// Maps the presented API key (<c>Authorization: Bearer</c>, or <c>?access_token=</c> for browser WebSockets) to a
-/// role from <c>Backend:ApiKeys</c>. With no key configured every caller is <see cref="ClientIdentity.Open"/>.
-/// Keys are compared in constant time.
+/// Maps the presented API key to a role from <c>Backend:ApiKeys</c>: <c>Authorization: Bearer</c>, or
+/// <c>?access_token=</c> on a WebSocket upgrade only (browsers cannot set headers there; REST never reads the query).
+/// With no key configured every caller is <see cref="ClientIdentity.Open"/>. Keys are compared as SHA-256 digests
+/// with <see cref="CryptographicOperations.FixedTimeEquals"/>, every configured key each time, so neither a key's
+/// length nor which key matched shows in the timing (docs/security.md).
 /// </summary>
 public sealed class ApiKeyAuthenticator(IReadOnlyList<ApiKeyOptions> keys)
 {
-    private readonly (byte[] Key, ClientIdentity Identity)[] _keys =
-        keys.Select(k => (Encoding.UTF8.GetBytes(k.Key!), new ClientIdentity(k.Role!, true))).ToArray();
+    public const string QueryParameter = "access_token";
+
+    private readonly (byte[] Digest, ClientIdentity Identity)[] _keys =
+        keys.Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key!)), new ClientIdentity(k.Role!, true))).ToArray();
 
     public bool Open => _keys.Length == 0;
 
@@ -22,23 +26,31 @@ public sealed class ApiKeyAuthenticator(IReadOnlyList<ApiKeyOptions> keys)
     {
         if (Open) return ClientIdentity.Open;
         var presented = PresentedKey(context);
-        if (presented is null) return null;
-        var bytes = Encoding.UTF8.GetBytes(presented);
-        foreach (var (key, identity) in _keys)
-        {
-            if (CryptographicOperations.FixedTimeEquals(key, bytes)) return identity;
-        }
-        return null;
+        return presented is null ? null : Match(presented);
     }
 
-    private static string? PresentedKey(HttpContext context)
+    /// <summary>The identity the key maps to, or null.</summary>
+    public ClientIdentity? Match(string presented)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), digest);
+        ClientIdentity? found = null;
+        foreach (var (key, identity) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(key, digest)) found ??= identity;
+        }
+        return found;
+    }
+
+    public static string? PresentedKey(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        if (!context.WebSockets.IsWebSocketRequest) return null;
         // Parsed here rather than through Request.Query, whose parsed copy (the key among it) would stay with a
         // WebSocket for its whole life.
         var query = QueryHelpers.ParseNullableQuery(context.Request.QueryString.Value);
-        var token = query is not null && query.TryGetValue("access_token", out var values) ? values.ToString() : "";
+        var token = query is not null && query.TryGetValue(QueryParameter, out var values) ? values.ToString() : "";
         return token.Length > 0 ? token : null;
     }
 }

@@ -34,4 +34,5 @@ public static class RuntimeCommands
     public const string Input = "input";
     public const string Cancel = "cancel";
     public const string Stop = "stop";
+    public const string Delete = "delete";
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using Yoi.BackendService.Api;
 using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
@@ -16,25 +17,28 @@ namespace Yoi.BackendService.Proxy;
 /// <summary>The client REST API of SPEC 5.2: commands proxied to the runtime's source, events served from the log.</summary>
 public static class RuntimeEndpoints
 {
-    private const int MaxBodyBytes = 64 * 1024;
+    public const int MaxBodyBytes = 64 * 1024;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
     public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runtimes").AddEndpointFilter<ClientAccess>().WithTags("runtimes");
+        var api = app.MapGroup("/api/runtimes").RequireAuthorization(ClientRoles.Viewer).WithTags("runtimes");
 
         api.MapGet("/", ListRuntimes).WithName("ListRuntimes").WithSummary("Configured runtimes with availability.")
             .Produces<RuntimeList>();
         api.MapGet("/{rid}", GetRuntime).WithName("GetRuntime").Produces<RuntimeInfo>();
-        api.MapGet("/{rid}/workers", ListWorkers).WithName("ListWorkers").Produces<WorkerList>();
-        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").Accepts<CreateWorkerRequest>("application/json")
+        api.MapGet("/{rid}/workers", ListWorkers).WithName("ListWorkers")
+            .WithSummary("A page of workers, oldest first: ?limit= (1-1000, default 100) and ?after= (the page's next_cursor).").Produces<WorkerList>();
+        api.MapDelete("/{rid}/workers/{wid}", DeleteWorker).WithName("DeleteWorker").RequireAuthorization(ClientRoles.Operator)
+            .WithSummary("Deletes a stopped worker with its streams and state (204); its id is never reused.").Produces(StatusCodes.Status204NoContent);
+        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").RequireAuthorization(ClientRoles.Operator).Accepts<CreateWorkerRequest>("application/json")
             .Produces<WorkerInfo>(StatusCodes.Status201Created);
         api.MapGet("/{rid}/workers/{wid}", GetWorker).WithName("GetWorker").Produces<WorkerInfo>();
-        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").Accepts<InputRequest>("application/json")
+        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").RequireAuthorization(ClientRoles.Operator).Accepts<InputRequest>("application/json")
             .Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
         api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerTranscript>();
         api.MapGet("/{rid}/workers/{wid}/events", GetEvents).WithName("GetEvents")
             .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<JsonElement>();
@@ -54,8 +58,22 @@ public static class RuntimeEndpoints
     private static Task<IResult> GetRuntime(HttpContext context, string rid, RuntimeRegistry registry, IProjectionPolicy policy) =>
         Handle(context, rid, null, null, async (r, ct) => Json(await registry.DescribeAsync(r, ct), ApiJsonContext.Default.RuntimeInfo));
 
-    private static Task<IResult> ListWorkers(HttpContext context, string rid) =>
-        Handle(context, rid, null, null, async (r, ct) => Json(await r.Source.ListWorkersAsync(ct), ApiJsonContext.Default.WorkerList));
+    private static Task<IResult> ListWorkers(HttpContext context, string rid, [FromQuery] int? limit, [FromQuery] WorkerListCursor? after)
+    {
+        var size = limit ?? WorkerListCursor.DefaultLimit;
+        if (size is < 1 or > WorkerListCursor.MaxLimit)
+            return Task.FromResult(ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {WorkerListCursor.MaxLimit}.",
+                ResourceId.IsValid(rid) ? rid : null));
+        return Handle(context, rid, null, null, async (r, ct) =>
+            Json(await r.Source.ListWorkersAsync(size, after, ct), ApiJsonContext.Default.WorkerList));
+    }
+
+    private static Task<IResult> DeleteWorker(HttpContext context, string rid, string wid) =>
+        Handle(context, rid, wid, RuntimeCommands.Delete, async (r, ct) =>
+        {
+            await r.Source.DeleteWorkerAsync(wid, ct);
+            return Results.NoContent();
+        });
 
     private static Task<IResult> CreateWorker(HttpContext context, string rid) =>
         Handle(context, rid, null, RuntimeCommands.CreateWorker, async (r, ct) =>
@@ -127,8 +145,9 @@ public static class RuntimeEndpoints
             var events = new List<StoredEvent>(entries.Count);
             foreach (var entry in entries)
             {
-                var projected = projection.ProjectEvent(entry.Payload.Span);
-                if (!projected.IsDropped) events.Add(new StoredEvent(entry.Cursor, wid, projected.Replacement ?? entry.Payload));
+                var payload = StoredPayload.OrMalformed(entry.Payload); // a bad entry is paged as malformed_event, never a 500
+                var projected = projection.ProjectEvent(payload.Span);
+                if (!projected.IsDropped) events.Add(new StoredEvent(entry.Cursor, wid, projected.Replacement ?? payload));
             }
             var buffer = new ArrayBufferWriter<byte>();
             // The last cursor read, not sent: paging moves on past events the projection dropped.
@@ -205,13 +224,13 @@ public static class RuntimeEndpoints
         where T : class
     {
         var request = context.Request;
-        if (request.ContentLength > MaxBodyBytes) return (null, $"The body is larger than {MaxBodyBytes} bytes.");
+        if (request.ContentLength > MaxBodyBytes) throw TooLarge();
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes) return (null, $"The body is larger than {MaxBodyBytes} bytes.");
+            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0) return allowEmpty ? (null, null) : (null, "A JSON body is required.");
@@ -227,6 +246,10 @@ public static class RuntimeEndpoints
             return (null, "The body is not valid JSON of the expected shape.");
         }
     }
+
+    /// <summary>Answered 413 <c>payload_too_large</c> by the problem middleware, as the Runtime answers.</summary>
+    private static BadHttpRequestException TooLarge() =>
+        new($"The request body is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
 
     private sealed class JsonBodyResult<T>(T value, JsonTypeInfo<T> typeInfo, int status, string? location) : IResult
     {

@@ -12,6 +12,13 @@ public sealed class BackendOptions
     public List<RuntimeSourceOptions> Runtimes { get; set; } = [];
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
     public ObservationOptions Observation { get; set; } = new();
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose pages may open WebSockets and send state-changing requests, besides
+    /// the Backend's own origin. Empty (the default): loopback origins only. <c>*</c> allows every origin (docs/security.md).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+    /// <summary>How often each runtime is probed for <c>runtime_unavailable</c> / <c>runtime_available</c> and <c>/health</c>.</summary>
+    public double RuntimeProbeSeconds { get; set; } = 2;
     /// <summary>Allows binding non-loopback addresses while no API key is configured.</summary>
     public bool AllowRemoteWithoutKeys { get; set; }
 
@@ -70,6 +77,13 @@ public sealed class BackendOptions
             if (key.Role is not (ClientRoles.Viewer or ClientRoles.Operator))
                 throw Invalid($"Backend:ApiKeys:{i}:Role", "must be 'viewer' or 'operator'");
         }
+        for (var i = 0; i < AllowedOrigins.Count; i++)
+        {
+            if (AllowedOrigins[i] != "*" && !Api.OriginPolicy.TryParseOrigin(AllowedOrigins[i], out _))
+                throw Invalid($"Backend:AllowedOrigins:{i}", "must be an origin such as https://console.example.com (scheme, host and optional port, no path), or *");
+        }
+        if (!(RuntimeProbeSeconds is >= 0.1 and <= 3600))
+            throw Invalid("Backend:RuntimeProbeSeconds", "must be between 0.1 and 3600");
         if (Observation.ClientQueueCapacity is < 1 or > 1_000_000)
             throw Invalid("Backend:Observation:ClientQueueCapacity", "must be between 1 and 1000000");
         if (!(Observation.KeepAliveSeconds is >= 0 and <= 3600))

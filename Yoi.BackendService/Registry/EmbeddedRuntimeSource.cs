@@ -20,8 +20,15 @@ public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys key
 
     public Task<RuntimeInfo> GetInfoAsync(CancellationToken cancellationToken) => Run(null, runtime.GetInfo);
 
-    public Task<WorkerList> ListWorkersAsync(CancellationToken cancellationToken) =>
-        Run(null, () => new WorkerList(runtime.ListWorkers()));
+    public Task<WorkerList> ListWorkersAsync(int limit, WorkerListCursor? after, CancellationToken cancellationToken) =>
+        Run(null, () => WorkerListCursor.Page(runtime.ListWorkers(), after, limit));
+
+    public Task DeleteWorkerAsync(string workerId, CancellationToken cancellationToken) =>
+        RunAsync(workerId, async () =>
+        {
+            await runtime.DeleteWorkerAsync(workerId, cancellationToken);
+            return true;
+        });
 
     public Task<WorkerInfo> CreateWorkerAsync(CreateWorkerRequest request, CancellationToken cancellationToken) =>
         RunAsync(null, () => runtime.CreateWorkerAsync(request, cancellationToken));
@@ -78,8 +85,9 @@ public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys key
     private RuntimeSourceException Map(WorkerCommandException ex, string? workerId) => ex.Code switch
     {
         ApiErrorCodes.WorkerNotFound => RuntimeSourceException.WorkerNotFound(RuntimeId, workerId ?? "?"),
-        ApiErrorCodes.AlreadyRunning or ApiErrorCodes.NotRunning or ApiErrorCodes.WorkerStopped =>
-            RuntimeSourceException.Conflict(ex.Code, ex.Message),
+        ApiErrorCodes.AlreadyRunning or ApiErrorCodes.NotRunning or ApiErrorCodes.WorkerStopped or ApiErrorCodes.WorkerNotStopped
+            or ApiErrorCodes.WorkerLimitReached => RuntimeSourceException.Conflict(ex.Code, ex.Message),
+        ApiErrorCodes.EventLogUnavailable => RuntimeSourceException.EventLogUnavailable(RuntimeId),
         ApiErrorCodes.InvalidRequest => RuntimeSourceException.InvalidRequest(ex.Message),
         _ => RuntimeSourceException.Error(RuntimeId),
     };

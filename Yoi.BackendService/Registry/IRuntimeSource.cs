@@ -23,7 +23,10 @@ public interface IRuntimeSource
     string Kind { get; }
 
     Task<RuntimeInfo> GetInfoAsync(CancellationToken cancellationToken);
-    Task<WorkerList> ListWorkersAsync(CancellationToken cancellationToken);
+    /// <summary>A page of workers, oldest first (<see cref="WorkerListCursor"/>).</summary>
+    Task<WorkerList> ListWorkersAsync(int limit, WorkerListCursor? after, CancellationToken cancellationToken);
+    /// <summary>Deletes a stopped worker with its streams and state.</summary>
+    Task DeleteWorkerAsync(string workerId, CancellationToken cancellationToken);
     Task<WorkerInfo> CreateWorkerAsync(CreateWorkerRequest request, CancellationToken cancellationToken);
     Task<WorkerInfo> GetWorkerAsync(string workerId, CancellationToken cancellationToken);
     Task<CommandAccepted> SendInputAsync(string workerId, string text, CancellationToken cancellationToken);
@@ -34,6 +37,23 @@ public interface IRuntimeSource
     Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken);
     /// <summary>One plugin, passed through as JSON.</summary>
     Task<JsonElement> GetPluginAsync(string pluginId, CancellationToken cancellationToken);
+}
+
+public static class RuntimeSourcePaging
+{
+    /// <summary>Every worker, page after page (the opening snapshot of a runtime-wide stream).</summary>
+    public static async Task<WorkerList> ListAllWorkersAsync(this IRuntimeSource source, CancellationToken cancellationToken)
+    {
+        var workers = new List<WorkerInfo>();
+        WorkerListCursor? after = null;
+        while (true)
+        {
+            var page = await source.ListWorkersAsync(WorkerListCursor.MaxLimit, after, cancellationToken);
+            workers.AddRange(page.Workers);
+            if (page.NextCursor is null || !WorkerListCursor.TryParse(page.NextCursor, null, out var next)) return new WorkerList(workers);
+            after = next;
+        }
+    }
 }
 
 /// <summary>A runtime command failed; <see cref="Exception.Message"/> is client-safe.</summary>
@@ -70,6 +90,11 @@ public sealed class RuntimeSourceException(int status, string code, string title
 
     public static RuntimeSourceException Conflict(string code, string message) =>
         new(StatusCodes.Status409Conflict, code, "Conflict", message);
+
+    /// <summary>The runtime could not reach its event log: the runtime's own 503, kept as such (nothing was done).</summary>
+    public static RuntimeSourceException EventLogUnavailable(string runtimeId) =>
+        new(StatusCodes.Status503ServiceUnavailable, ApiErrorCodes.EventLogUnavailable, "Event log unavailable",
+            $"The runtime '{runtimeId}' cannot reach its event log; nothing was done. Try again later.");
 
     public static RuntimeSourceException InvalidRequest(string message) =>
         new(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, "Invalid request", message);

@@ -24,8 +24,12 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
     public Task<RuntimeInfo> GetInfoAsync(CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, "v1/runtime", null, ApiJsonContext.Default.RuntimeInfo, null, cancellationToken);
 
-    public Task<WorkerList> ListWorkersAsync(CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, "v1/workers", null, ApiJsonContext.Default.WorkerList, null, cancellationToken);
+    public Task<WorkerList> ListWorkersAsync(int limit, WorkerListCursor? after, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"v1/workers?limit={limit}" + (after is { } a ? "&after=" + Uri.EscapeDataString(a.ToString()) : ""), null,
+            ApiJsonContext.Default.WorkerList, null, cancellationToken);
+
+    public Task DeleteWorkerAsync(string workerId, CancellationToken cancellationToken) =>
+        SendAsync<bool>(HttpMethod.Delete, $"v1/workers/{workerId}", null, null, workerId, cancellationToken);
 
     public Task<WorkerInfo> CreateWorkerAsync(CreateWorkerRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "v1/workers", JsonContent(request, ApiJsonContext.Default.CreateWorkerRequest),
@@ -61,7 +65,8 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
         return content;
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> typeInfo,
+    /// <summary>One call; <paramref name="typeInfo"/> null: a success answers no body (204) and returns default.</summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T>? typeInfo,
         string? workerId, CancellationToken cancellationToken, bool notFoundIsPassThrough = false)
     {
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,6 +80,7 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
             var body = await ReadBodyAsync(response, timeoutCts.Token);
             if (response.IsSuccessStatusCode)
             {
+                if (typeInfo is null) return default!;
                 try
                 {
                     return JsonSerializer.Deserialize(body, typeInfo) ?? throw RuntimeSourceException.Error(RuntimeId);
@@ -151,6 +157,8 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
             case 409:
                 return RuntimeSourceException.Conflict(code ?? "conflict",
                     $"The runtime '{RuntimeId}' refused the command in the worker's current state ({code ?? "conflict"}).");
+            case 503 when code == ApiErrorCodes.EventLogUnavailable:
+                return RuntimeSourceException.EventLogUnavailable(RuntimeId);
             case 400 or 413 or 415 or 422:
                 return RuntimeSourceException.InvalidRequest($"The runtime '{RuntimeId}' rejected the request ({code ?? "invalid_request"}).");
             default:

@@ -25,8 +25,16 @@ public sealed class RuntimeRegistry(IReadOnlyList<RuntimeEntry> runtimes, IEvent
     /// <summary>The runtime's info with <c>available</c> from a probe at most two seconds old.</summary>
     public async Task<RuntimeInfo> DescribeAsync(RuntimeEntry entry, CancellationToken cancellationToken)
     {
+        if (_probes.TryGetValue(entry.Id, out var cached) && time.GetElapsedTime(cached.At) < ProbeTtl) return cached.Info;
         var now = time.GetTimestamp();
-        if (_probes.TryGetValue(entry.Id, out var cached) && time.GetElapsedTime(cached.At, now) < ProbeTtl) return cached.Info;
+        var info = await ProbeAsync(entry, cancellationToken);
+        _probes[entry.Id] = (info, now);
+        return info;
+    }
+
+    /// <summary>Asks the runtime now, bypassing the cache (the availability monitor).</summary>
+    public async Task<RuntimeInfo> ProbeAsync(RuntimeEntry entry, CancellationToken cancellationToken)
+    {
         RuntimeInfo info;
         try
         {
@@ -37,7 +45,6 @@ public sealed class RuntimeRegistry(IReadOnlyList<RuntimeEntry> runtimes, IEvent
         {
             info = new RuntimeInfo(entry.Id, "", [], new WorkerCounts(0, 0, 0, 0), false, entry.Source.Kind);
         }
-        _probes[entry.Id] = (info, now);
         return info;
     }
 

@@ -15,6 +15,10 @@ public static class ApiErrorCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string Internal = "internal";
     public const string EventLogUnavailable = "event_log_unavailable";
+    /// <summary>The runtime holds <c>Runtime:MaxWorkers</c> workers already (409).</summary>
+    public const string WorkerLimitReached = "worker_limit_reached";
+    /// <summary>Only a stopped worker may be deleted (409).</summary>
+    public const string WorkerNotStopped = "worker_not_stopped";
 
     // Backend edge (SPEC 5.1 table).
     public const string RuntimeNotFound = "runtime_not_found";

@@ -24,7 +24,11 @@ public sealed record WorkerInfo(
     string? RunId = null,
     string? LastCursor = null);
 
-public sealed record WorkerList(IReadOnlyList<WorkerInfo> Workers);
+/// <summary>
+/// A page of workers, oldest first; <see cref="NextCursor"/> (absent on the last page) is the <c>after</c> of the next
+/// page (<see cref="WorkerListCursor"/>).
+/// </summary>
+public sealed record WorkerList(IReadOnlyList<WorkerInfo> Workers, string? NextCursor = null);
 
 public sealed record RuntimeList(IReadOnlyList<RuntimeInfo> Runtimes);
 
@@ -35,8 +39,10 @@ public sealed record RuntimeList(IReadOnlyList<RuntimeInfo> Runtimes);
 public sealed record RuntimeSnapshot(IReadOnlyList<WorkerInfo> Workers);
 
 /// <summary><c>POST /workers</c>: every field optional; the provider defaults to the runtime's default (<c>scripted</c>).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateWorkerRequest(string? Provider = null, string? Model = null, string? Instructions = null);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record InputRequest(string? Text);
 
 /// <summary>202 answer to input, cancel and stop.</summary>
@@ -60,9 +66,13 @@ public static class RuntimeCapabilities
     public const string Plugins = "plugins";
 }
 
+// Strict on purpose (docs/security.md): names match exactly (no case folding), a property given twice is an error, and
+// the request bodies reject properties they do not have, so a typo is a 400 rather than a silent default.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = false,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(RuntimeInfo))]
 [JsonSerializable(typeof(RuntimeList))]
 [JsonSerializable(typeof(RuntimeSnapshot))]

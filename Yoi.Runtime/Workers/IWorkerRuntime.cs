@@ -28,6 +28,10 @@ public interface IWorkerRuntime
 
     /// <summary>Stops the worker for good (status <c>stopped</c>), cancelling any run.</summary>
     ValueTask<CommandAccepted> StopAsync(string workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a stopped worker with its streams and state; its id is never reused (<c>worker_not_stopped</c> otherwise).</summary>
+    ValueTask DeleteWorkerAsync(string workerId, CancellationToken cancellationToken = default) =>
+        throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, "This runtime cannot delete workers.");
 }
 
 public sealed class WorkerCommandException(string code, string message) : Exception(message)

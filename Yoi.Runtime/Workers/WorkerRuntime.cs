@@ -31,7 +31,18 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         RuntimeCapabilities.Transcript, RuntimeCapabilities.Events,
     ];
 
+    /// <summary>The registry status of a deleted worker: never listed again, its id never reused.</summary>
+    internal const string DeletedStatus = "deleted";
+    /// <summary>How long a create waits for the log to answer before it refuses (503) and creates nothing.</summary>
+    private static readonly TimeSpan CreateProbeTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a create waits for its first events to be stored before answering 201 anyway (they stay queued): well
+    /// under the Backend's per-call timeout, so a created worker is always answered as created.
+    /// </summary>
+    private static readonly TimeSpan CreateStoreWait = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -107,7 +118,10 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         foreach (var record in records)
         {
             lock (_gate)
-                if (_workers.ContainsKey(record.WorkerId)) continue; // loaded by an earlier attempt
+            {
+                if (record.Status == DeletedStatus) _deleted.Add(record.WorkerId);
+                if (_workers.ContainsKey(record.WorkerId) || _deleted.Contains(record.WorkerId)) continue; // loaded by an earlier attempt
+            }
             var checkpoint = await _reader.ReadAsync(Keys.WorkerEvents(record.WorkerId), Keys.WorkerState(record.WorkerId), cancellationToken);
             var state = TranscriptState.FromSnapshot(checkpoint.Snapshot);
             var worker = new Worker(this, record with { RunId = null, Status = record.Status == WorkerStatuses.Stopped ? WorkerStatuses.Stopped : WorkerStatuses.Idle },
@@ -153,22 +167,30 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         if (request.Instructions is { } instructions && instructions.Length > Options.MaxInputChars)
             throw Invalid($"The instructions are longer than {Options.MaxInputChars} characters.");
         if (!IsEventLogAvailable(null)) throw Unavailable();
+        lock (_gate)
+            if (_workers.Count >= Options.MaxWorkers) throw LimitReached();
+        // A log that does not answer (a paused or hung Redis) refuses the create before anything exists.
+        await ProbeEventLogAsync(cancellationToken);
 
-        var record = new WorkerRecord(WorkerIds.NewWorkerId(), WorkerStatuses.Idle, providerName, _time.GetUtcNow(),
-            Model: request.Model, Instructions: request.Instructions);
-        activity?.SetTag("yoi.worker_id", record.WorkerId);
-        var worker = new Worker(this, record, _loggerFactory.CreateLogger<Worker>());
+        Worker worker;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _workers.Add(record.WorkerId, worker);
+            if (_workers.Count >= Options.MaxWorkers) throw LimitReached();
+            var id = WorkerIds.NewWorkerId();
+            while (_workers.ContainsKey(id) || _deleted.Contains(id)) id = WorkerIds.NewWorkerId();
+            worker = new Worker(this, new WorkerRecord(id, WorkerStatuses.Idle, providerName, _time.GetUtcNow(),
+                Model: request.Model, Instructions: request.Instructions), _loggerFactory.CreateLogger<Worker>());
+            _workers.Add(id, worker);
         }
+        var record = worker.Record;
+        activity?.SetTag("yoi.worker_id", record.WorkerId);
         await worker.CreatedAsync();
-        // A 201 means the worker is durable: its first events and registry record are stored, so a restart lists it.
-        // During an outage it stays queued (and is stored on reconnect); the answer then waits at most the outage limit.
+        // A 201 means the worker exists: normally its first events and registry record are stored, so a restart lists
+        // it. Should the log stall after the probe, they stay queued (stored on reconnect) and the answer comes anyway.
         try
         {
-            await worker.Appender.FlushAsync().WaitAsync(Options.EventLogOutageLimit, cancellationToken);
+            await worker.Appender.FlushAsync().WaitAsync(Min(Options.EventLogOutageLimit, CreateStoreWait), cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -176,6 +198,30 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         }
         LogCreated(_logger, record.WorkerId, providerName);
         return worker.Info();
+    }
+
+    /// <summary>
+    /// Deletes a stopped worker: its streams and checkpoint go, the registry keeps a tombstone so it is never listed
+    /// again and its id is never reused. A worker that is not stopped is <c>worker_not_stopped</c> (409).
+    /// </summary>
+    public async ValueTask DeleteWorkerAsync(string workerId, CancellationToken cancellationToken = default)
+    {
+        using var activity = StartCommand("worker.delete", workerId);
+        var worker = Find(workerId);
+        if (worker.Record.Status != WorkerStatuses.Stopped)
+            throw new WorkerCommandException(ApiErrorCodes.WorkerNotStopped, $"Worker {workerId} is not stopped; stop it before deleting it.");
+        if (!IsEventLogAvailable(worker)) throw Unavailable();
+        await ProbeEventLogAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (!_workers.Remove(workerId)) throw new WorkerCommandException(ApiErrorCodes.WorkerNotFound, $"Worker {workerId} does not exist on runtime {RuntimeId}.");
+            _deleted.Add(workerId);
+        }
+        await worker.DisposeAsync(); // stores what is queued, so nothing is written after the delete
+        await Registry.SaveAsync(worker.Record with { Status = DeletedStatus, RunId = null }, cancellationToken);
+        await Log.DeleteAsync(Keys.WorkerEvents(workerId), cancellationToken);
+        await Snapshots.DeleteAsync(Keys.WorkerState(workerId), cancellationToken);
+        LogDeleted(_logger, workerId);
     }
 
     public async ValueTask<CommandAccepted> SendInputAsync(string workerId, string text, CancellationToken cancellationToken = default)
@@ -280,6 +326,30 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
     }
 
     private static WorkerCommandException Invalid(string message) => new(ApiErrorCodes.InvalidRequest, message);
+
+    private async Task ProbeEventLogAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Log.GetMetadataAsync(Keys.RuntimeEvents, cancellationToken).AsTask().WaitAsync(CreateProbeTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogProbeFailed(_logger, ex.GetType().Name);
+            throw Unavailable();
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private WorkerCommandException LimitReached() =>
+        new(ApiErrorCodes.WorkerLimitReached, $"Runtime {RuntimeId} already has {Options.MaxWorkers} workers (Runtime:MaxWorkers); delete stopped ones first.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The event log did not answer a probe ({Error}); the command was refused")]
+    private static partial void LogProbeFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} deleted")]
+    private static partial void LogDeleted(ILogger logger, string workerId);
 
     private static WorkerCommandException Unavailable() =>
         new(ApiErrorCodes.EventLogUnavailable, "The event log is unavailable; try again later.");

@@ -9,7 +9,7 @@ namespace Yoi.RuntimeService.Http;
 /// </summary>
 public sealed class ApiProblem(int status, string code, string title, string? detail = null) : IResult
 {
-    public const string ContentType = ProblemJson.ContentType;
+    public const string ContentType = ProblemDetailsDefaults.ContentType;
 
     public int Status { get; } = status;
     public string Code { get; } = code;
@@ -19,7 +19,7 @@ public sealed class ApiProblem(int status, string code, string title, string? de
     public Task ExecuteAsync(HttpContext httpContext)
     {
         if (Status == StatusCodes.Status401Unauthorized) httpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return ProblemJson.WriteAsync(httpContext, Status, Code, title, detail);
+        return ProblemDetailsDefaults.WriteAsync(httpContext, Status, Code, title, detail);
     }
 }
 
@@ -32,6 +32,8 @@ public readonly record struct WorkerCommandError(int Status, string Code, string
         ApiErrorCodes.AlreadyRunning => new(409, code, "A run is already in progress", detail),
         ApiErrorCodes.NotRunning => new(409, code, "No run in progress", detail),
         ApiErrorCodes.WorkerStopped => new(409, code, "The worker is stopped", detail),
+        ApiErrorCodes.WorkerNotStopped => new(409, code, "The worker is not stopped", detail),
+        ApiErrorCodes.WorkerLimitReached => new(409, code, "Worker limit reached", detail),
         ApiErrorCodes.InvalidRequest => new(400, code, "Invalid request", detail),
         ApiErrorCodes.CursorMalformed => new(400, code, "Malformed cursor", detail),
         ApiErrorCodes.CursorExpired => new(410, code, "Cursor expired", detail),

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
@@ -24,20 +25,32 @@ public static class WorkerEndpoints
 
     public static IEndpointRouteBuilder MapWorkerEndpoints(this IEndpointRouteBuilder app)
     {
-        var workers = app.MapGroup("/v1/workers").WithTags("Workers");
-        workers.MapGet("/", ListWorkers).WithName("ListWorkers").WithSummary("Every worker of this runtime.");
+        var workers = app.MapGroup("/workers").WithTags("Workers");
+        workers.MapGet("/", ListWorkers).WithName("ListWorkers").WithSummary("A page of this runtime's workers, oldest first (limit, after).");
         workers.MapPost("/", CreateWorker).WithName("CreateWorker").WithSummary("Creates a worker (201 + Location).");
         workers.MapGet("/{id}", GetWorker).WithName("GetWorker").WithSummary("One worker.");
         workers.MapPost("/{id}/input", SendInput).WithName("SendInput").WithSummary("Starts a run with the text (202 + run_id).");
         workers.MapPost("/{id}/cancel", Cancel).WithName("CancelRun").WithSummary("Cancels the run in progress (202).");
+        workers.MapDelete("/{id}", DeleteWorker).WithName("DeleteWorker").WithSummary("Deletes a stopped worker with its streams (204).");
         workers.MapPost("/{id}/stop", Stop).WithName("StopWorker").WithSummary("Stops the worker for good (202).");
         workers.MapGet("/{id}/transcript", GetTranscript).WithName("GetTranscript").WithSummary("The folded transcript and its cursor.");
         workers.MapGet("/{id}/events", GetEvents).WithName("GetEvents").WithSummary("A page of stored events after a cursor.");
         return app;
     }
 
-    private static JsonHttpResult<WorkerList> ListWorkers(IWorkerRuntime runtime) =>
-        TypedResults.Json(new WorkerList(runtime.ListWorkers()), ApiJsonContext.Default.WorkerList);
+    private static JsonHttpResult<WorkerList> ListWorkers(IWorkerRuntime runtime, [FromQuery] int? limit, [FromQuery] WorkerListCursor? after)
+    {
+        var size = limit ?? WorkerListCursor.DefaultLimit;
+        if (size is < 1 or > WorkerListCursor.MaxLimit)
+            throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {WorkerListCursor.MaxLimit}.");
+        return TypedResults.Json(WorkerListCursor.Page(runtime.ListWorkers(), after, size), ApiJsonContext.Default.WorkerList);
+    }
+
+    private static async Task<NoContent> DeleteWorker(string id, IWorkerRuntime runtime, CancellationToken cancellationToken)
+    {
+        await runtime.DeleteWorkerAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<IResult> CreateWorker(HttpRequest request, IWorkerRuntime runtime)
     {
@@ -88,7 +101,7 @@ public static class WorkerEndpoints
             throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {MaxEventLimit}.");
         var entries = await runtime.ReadEventsAsync(id, after, limit, checkCursor: hasAfter, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(4096);
-        EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, e.Payload)).ToArray(),
+        EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, StoredPayload.OrMalformed(e.Payload))).ToArray(),
             entries.Count > 0 ? entries[^1].Cursor : null);
         return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
     }

@@ -244,7 +244,8 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
 
         await Expect(run, "{not json", HttpStatusCode.BadRequest, "invalid_request");
         await Expect(run, "", HttpStatusCode.BadRequest, "invalid_request");
-        await Expect(run, AgUiStack.Input(worker.WorkerId, "x"), HttpStatusCode.UnsupportedMediaType, "invalid_request", "text/plain");
+        // Refused by the Backend's cross-site guard before the route (a POST must be application/json; docs/security.md).
+        await Expect(run, AgUiStack.Input(worker.WorkerId, "x"), HttpStatusCode.BadRequest, "invalid_request", "text/plain");
         await Expect(run, """{"threadId":1,"runId":"r","messages":[]}""", HttpStatusCode.BadRequest, "invalid_request");
         await Expect(run, """{"threadId":"x","runId":"r","messages":"no"}""", HttpStatusCode.BadRequest, "invalid_request");
         await Expect(run, AgUiStack.Input("another-thread", "x"), HttpStatusCode.BadRequest, "invalid_request");

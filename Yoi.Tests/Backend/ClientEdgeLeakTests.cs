@@ -28,7 +28,7 @@ public sealed class ClientEdgeLeakTests(RedisServerFixture redis)
             (HttpMethod.Get, "api/runtimes/rt-1/workers", null), (HttpMethod.Post, "api/runtimes/rt-1/workers", "{}"),
             (HttpMethod.Get, "api/runtimes/rt-1/workers/w1", null), (HttpMethod.Get, "api/runtimes/rt-1/workers/ghost", null),
             (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", """{"text":"hi"}"""), (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", "{"),
-            (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel", null), (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop", null),
+            (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel", ""), (HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop", ""),
             (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/transcript", null), (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events", null),
             (HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?after=bad", null), (HttpMethod.Get, "api/runtimes/rt-1/plugins", null),
             (HttpMethod.Get, "api/runtimes/rt-1/plugins/nope", null), (HttpMethod.Get, "openapi/v1.json", null), (HttpMethod.Get, "health", null),

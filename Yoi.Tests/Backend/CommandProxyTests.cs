@@ -95,8 +95,8 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", """{"text":"hi"}""")).Status);
         Assert.Equal("run-1", (await client.SendInputAsync("rt-1", "w1", "hello", Ct)).RunId);
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel")).Status);
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/cancel", "")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/stop", "")).Status);
         Assert.Contains((await client.ListWorkersAsync("rt-1", Ct)).Workers, w => w.WorkerId == "w1");
         Assert.Equal("w1", (await client.GetWorkerAsync("rt-1", "w1", Ct)).WorkerId);
         var transcript = await client.GetTranscriptAsync("rt-1", "w1", Ct);
@@ -140,7 +140,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     [InlineData(409, "already_running", 409, "already_running")]
     [InlineData(409, "worker_stopped", 409, "worker_stopped")]
     [InlineData(500, "internal", 502, "runtime_error")]
-    [InlineData(503, "event_log_unavailable", 502, "runtime_error")]
+    [InlineData(503, "event_log_unavailable", 503, "event_log_unavailable")] // nothing was done: retry later, not a runtime failure
     [InlineData(403, "forbidden", 502, "runtime_auth_failed")]
     public async Task FailureTable_RuntimeAnswers(int runtimeStatus, string runtimeCode, int expectedStatus, string expectedCode)
     {
@@ -160,7 +160,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1", "{not json");
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1", """{"text":5}""");
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1", """{}""");
-        await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.BadRequest, "invalid_request", "rt-1",
+        await AssertProblem(HttpMethod.Post, "api/runtimes/rt-1/workers/w1/input", HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "rt-1",
             $$"""{"text":"{{new string('a', 70_000)}}"}""");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?after=zz", HttpStatusCode.BadRequest, "cursor_malformed", "rt-1");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events?limit=0", HttpStatusCode.BadRequest, "invalid_request", "rt-1");

@@ -53,7 +53,7 @@ public sealed class EmbeddedRuntimeTests
         var missing = await Assert.ThrowsAsync<YoiApiException>(() => client.SendInputAsync("rt-1", "ghost", "x", Ct));
         Assert.Equal((404, "worker_not_found"), (missing.Status, missing.Code));
         using var http = host.Http();
-        using var stop = await http.PostAsync($"api/runtimes/rt-1/workers/{worker.WorkerId}/stop", null, Ct);
+        using var stop = await http.PostAsync($"api/runtimes/rt-1/workers/{worker.WorkerId}/stop", new StringContent("", System.Text.Encoding.UTF8, "application/json"), Ct);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, stop.StatusCode);
         var stopped = await Assert.ThrowsAsync<YoiApiException>(() => client.SendInputAsync("rt-1", worker.WorkerId, "again", Ct));
         Assert.Equal((409, "worker_stopped"), (stopped.Status, stopped.Code));

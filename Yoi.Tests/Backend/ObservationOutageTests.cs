@@ -1,3 +1,4 @@
+using Yoi.Protocol;
 using Yoi.EventLog;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
@@ -31,6 +32,8 @@ public sealed class ObservationOutageTests
         {
             var frames = await during.ReadToCloseAsync();
             Assert.DoesNotContain(frames, f => f is EventFrame or SnapshotFrame);
+            // Said before the close: the log, so retrying later with the cursor is the answer.
+            Assert.Equal(DiagnosticCodes.EventLogUnavailable, Assert.IsType<DiagnosticFrame>(Assert.Single(frames)).Code);
             Assert.Equal(1011, during.CloseStatus);
         }
 
