@@ -10,13 +10,11 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Proxy;
 using Yoi.BackendService.Registry;
 using Yoi.EventLog;
-using Yoi.EventLog.Memory;
-using Yoi.EventLog.Redis;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using Yoi.ServiceDefaults;
@@ -82,31 +80,7 @@ public static class BackendApp
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
         });
 
-        var redis = builder.Configuration.GetConnectionString("redis");
-        if (!string.IsNullOrWhiteSpace(redis))
-        {
-            RedisConnectionOptions redisOptions;
-            try
-            {
-                redisOptions = RedisConnectionOptions.Parse(redis);
-            }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
-            {
-                throw new BackendConfigurationException("Invalid configuration: ConnectionStrings:redis is not a valid Redis connection string.", ex);
-            }
-            redisOptions.ClientName ??= "yoi-backend";
-            var client = await RedisClient.ConnectAsync(redisOptions, cancellationToken);
-            services.AddSingleton(_ => client);
-            services.AddSingleton<IEventLog>(_ => new RedisEventLog(client));
-            services.AddSingleton<ISnapshotStore>(_ => new RedisSnapshotStore(client));
-            services.AddHealthChecks().AddCheck("redis", new Yoi.Runtime.RedisHealthCheck(client));
-        }
-        else
-        {
-            services.AddSingleton<IEventLog>(_ => new InMemoryEventLog());
-            services.AddSingleton<ISnapshotStore>(_ => new InMemorySnapshotStore());
-        }
-        services.AddSingleton<WorkerSnapshotReader>();
+        builder.AddYoiEventLog("yoi-backend");
         services.AddSingleton(TimeProvider.System);
 
         foreach (var runtime in options.Runtimes.Where(r => r.Source == RuntimeSourceKinds.Remote))

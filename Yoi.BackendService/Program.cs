@@ -1,6 +1,6 @@
 using Yoi.BackendService;
 using Yoi.BackendService.Registry;
-using Yoi.EventLog.Redis;
+using Yoi.EventLog;
 
 WebApplication app;
 try
@@ -12,9 +12,9 @@ catch (BackendConfigurationException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-catch (RedisException ex)
+catch (EventLogConfigurationException ex)
 {
-    Console.Error.WriteLine($"Cannot use the Redis server of ConnectionStrings:redis: {ex.Message}");
+    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;
 }
 await app.RunAsync();

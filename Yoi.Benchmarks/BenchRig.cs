@@ -1,5 +1,7 @@
+using Yoi.EventLog.Storage;
 using System.Globalization;
 using Yoi.Client;
+using StackExchange.Redis;
 using Yoi.EventLog.Redis;
 using Yoi.Runtime.Streams;
 
@@ -15,7 +17,9 @@ internal sealed class BenchRig : IAsyncDisposable
     public ServiceProcess Runtime { get; private set; } = null!;
     public ServiceProcess Backend { get; private set; } = null!;
     public RedisEventLog Log { get; private set; } = null!;
-    public RedisClient Counter { get; private set; } = null!;
+    /// <summary>The benchmark's own multiplexer (the event log above and the counting below use it).</summary>
+    public ConnectionMultiplexer Redis { get; private set; } = null!;
+    public IDatabase Counter => Redis.GetDatabase();
     public YoiClient Api { get; private set; } = null!;
     public StreamKeys Keys { get; } = new(StreamKeys.DefaultPrefix, RuntimeId);
     public string RedisEndpoint { get; private set; } = "";
@@ -31,8 +35,8 @@ internal sealed class BenchRig : IAsyncDisposable
             rig._redis = await RedisServerProcess.StartAsync();
             rig.RedisPort = rig._redis.Port;
             rig.RedisEndpoint = $"127.0.0.1:{rig._redis.Port.ToString(CultureInfo.InvariantCulture)}";
-            rig.Log = await RedisEventLog.ConnectAsync(rig.RedisEndpoint);
-            rig.Counter = await RedisClient.ConnectAsync(rig.RedisEndpoint);
+            rig.Redis = await ConnectionMultiplexer.ConnectAsync(rig.RedisEndpoint + ",allowAdmin=true");
+            rig.Log = new RedisEventLog(rig.Redis);
             rig.Runtime = await ServiceProcess.StartAsync("runtime", "Yoi.RuntimeService", new Dictionary<string, string>
             {
                 ["Runtime__Id"] = RuntimeId,
@@ -40,7 +44,7 @@ internal sealed class BenchRig : IAsyncDisposable
                 ["ConnectionStrings__redis"] = rig.RedisEndpoint,
             }, TimeSpan.FromSeconds(60));
             await Task.Delay(200);
-            rig.BaselineConnections = await rig.Counter.GetConnectedClientsAsync();
+            rig.BaselineConnections = await rig.ConnectedClientsAsync();
             var backendEnvironment = new Dictionary<string, string>
             {
                 ["Backend__Observation__ClientQueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture),
@@ -85,14 +89,20 @@ internal sealed class BenchRig : IAsyncDisposable
 
     /// <summary>The Backend's Redis connections: INFO connected_clients minus the baseline, and counted from /proc.</summary>
     public async Task<(long FromInfo, int FromProc)> BackendRedisConnectionsAsync() =>
-        (await Counter.GetConnectedClientsAsync() - BaselineConnections, Backend.ConnectionsTo(RedisPort));
+        (await ConnectedClientsAsync() - BaselineConnections, Backend.ConnectionsTo(RedisPort));
+
+    /// <summary>INFO clients' connected_clients.</summary>
+    public async Task<long> ConnectedClientsAsync()
+    {
+        var info = await Redis.GetServer(Redis.GetEndPoints()[0]).InfoAsync("clients");
+        return long.Parse(info.SelectMany(g => g).Single(p => p.Key == "connected_clients").Value, CultureInfo.InvariantCulture);
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (Backend is not null) await Backend.DisposeAsync();
         if (Runtime is not null) await Runtime.DisposeAsync();
-        if (Counter is not null) await Counter.DisposeAsync();
-        if (Log is not null) await Log.DisposeAsync();
+        if (Redis is not null) await Redis.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
     }
 }

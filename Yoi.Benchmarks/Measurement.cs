@@ -6,7 +6,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Yoi.EventLog;
-using Yoi.EventLog.Redis;
+
 using Yoi.Protocol.Events;
 
 namespace Yoi.Benchmarks;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Yoi.Benchmarks;
 
-// dotnet run --project Yoi.Benchmarks -c Release -- [--quick|--full|--smoke] [--json artifacts/bench.json] [--only P1,P2,P3,P4,P5]
+// dotnet run --project Yoi.Benchmarks -c Release -- [--quick|--full|--smoke] [--json artifacts/bench.json] [--only P1,P2,P3,P4,P5,P6,P7]
 //   P1..P6 against a private redis-server and the real Runtime and Backend services (docs/benchmarks.md).
 //   --smoke: a tiny run of each scenario for CI; exit != 0 only when a scenario fails or loses/duplicates events.
 // dotnet run --project Yoi.Benchmarks -c Release -- xadd [--seconds N] [--redis host:port] [-n count] [--clients C]
@@ -63,6 +63,7 @@ await using (var rig = await BenchRig.StartAsync())
         ("P4", scenarios.P4WorkersAsync),
         ("P5", scenarios.P5ReplayAsync),
         ("P6", scenarios.P6MemoryAsync),
+        ("P7", scenarios.P7TwoBackendsAsync),
     };
     foreach (var (id, run) in steps)
     {

@@ -2,30 +2,30 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 
 namespace Yoi.Benchmarks;
 
 /// <summary>
-/// XADD throughput: redis-benchmark (-P 16, its default 50 connections) against the project's client doing
-/// 16-deep pipelined XADD batches from many concurrent callers over its one multiplexed connection.
+/// XADD throughput: redis-benchmark (-P 16, its default 50 connections) against StackExchange.Redis doing
+/// 16-deep XADD batches (<see cref="IBatch"/>) from many concurrent callers over its one multiplexed connection.
 /// </summary>
 internal static partial class XaddBenchmark
 {
     private const int MinRounds = 5;
-    private static readonly StreamField[] Entry = [new("f", "v"u8.ToArray())];
 
     public static async Task<int> SmokeAsync(BenchmarkOptions options)
     {
         await using var server = options.Redis is null ? await RedisServerProcess.StartAsync() : null;
         var endpoint = options.Redis ?? $"127.0.0.1:{server!.Port}";
-        await using var client = await RedisClient.ConnectAsync(endpoint);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        var client = redis.GetDatabase();
         var key = $"bench:smoke:{Guid.NewGuid():N}";
         var watch = Stopwatch.StartNew();
         var done = await RunClientAsync(client, key, 2_000, clients: 4, pipeline: 16);
         watch.Stop();
-        var info = await client.StreamInfoAsync(key) ?? throw new InvalidOperationException("smoke stream missing");
-        await client.DeleteAsync(key);
+        var info = await client.StreamInfoAsync(key);
+        await client.KeyDeleteAsync(key);
         if (info.Length != done) throw new InvalidOperationException($"expected {done} entries, found {info.Length}");
         Console.WriteLine($"smoke ok: {done} pipelined XADD in {watch.Elapsed.TotalMilliseconds:0} ms ({done / watch.Elapsed.TotalSeconds:0} ops/s)");
         return 0;
@@ -35,14 +35,15 @@ internal static partial class XaddBenchmark
     {
         await using var server = options.Redis is null ? await RedisServerProcess.StartAsync() : null;
         var endpoint = options.Redis ?? $"127.0.0.1:{server!.Port}";
-        var (host, port) = (RedisConnectionOptions.Parse(endpoint).Host, RedisConnectionOptions.Parse(endpoint).Port);
+        var (host, port) = ParseEndpoint(endpoint);
 
         // Best of the same minimum number of rounds as the client, so neither side is judged on a cold run.
         var redisBenchmark = 0.0;
         for (var round = 0; round < MinRounds; round++)
             redisBenchmark = Math.Max(redisBenchmark, await RunRedisBenchmarkAsync(host, port, options.Count, options.Pipeline));
 
-        await using var client = await RedisClient.ConnectAsync(endpoint);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        var client = redis.GetDatabase();
         var key = $"bench:yoi:{Guid.NewGuid():N}";
         await RunClientAsync(client, key, options.Count, options.Clients, options.Pipeline); // warm-up: JIT tiering, pools
         var best = 0.0;
@@ -51,7 +52,7 @@ internal static partial class XaddBenchmark
         var until = Stopwatch.StartNew();
         do
         {
-            await client.DeleteAsync(key);
+            await client.KeyDeleteAsync(key);
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var watch = Stopwatch.StartNew();
             var done = await RunClientAsync(client, key, options.Count, options.Clients, options.Pipeline);
@@ -60,8 +61,8 @@ internal static partial class XaddBenchmark
             best = Math.Max(best, done / watch.Elapsed.TotalSeconds);
             rounds++;
         } while (rounds < MinRounds || until.Elapsed < TimeSpan.FromSeconds(options.Seconds));
-        await client.DeleteAsync(key);
-        await client.DeleteAsync("bench:rb");
+        await client.KeyDeleteAsync(key);
+        await client.KeyDeleteAsync("bench:rb");
 
         var ratio = best / redisBenchmark;
         Console.WriteLine();
@@ -69,7 +70,7 @@ internal static partial class XaddBenchmark
         var rows = new (string Runner, string Value)[]
         {
             ($"redis-benchmark -P {options.Pipeline} (50 connections)", redisBenchmark.ToString("0", CultureInfo.InvariantCulture)),
-            ($"Yoi RedisClient ({options.Clients} callers x {options.Pipeline}, 1 connection)", best.ToString("0", CultureInfo.InvariantCulture)),
+            ($"StackExchange.Redis batches ({options.Clients} callers x {options.Pipeline}, 1 connection)", best.ToString("0", CultureInfo.InvariantCulture)),
             ("ratio Yoi / redis-benchmark", ratio.ToString("0.00", CultureInfo.InvariantCulture)),
         };
         var width = rows.Max(r => r.Runner.Length);
@@ -101,21 +102,35 @@ internal static partial class XaddBenchmark
     }
 
     /// <summary><paramref name="clients"/> concurrent callers, each sending batches of <paramref name="pipeline"/> XADDs.</summary>
-    internal static async Task<long> RunClientAsync(RedisClient client, string key, int count, int clients, int pipeline)
+    internal static async Task<long> RunClientAsync(IDatabase client, string key, int count, int clients, int pipeline)
     {
-        var batch = Enumerable.Repeat<IReadOnlyList<StreamField>>(Entry, pipeline).ToArray();
         var remaining = (long)count;
         long done = 0;
         var callers = Enumerable.Range(0, clients).Select(async _ =>
         {
+            var adds = new Task<RedisValue>[pipeline];
             while (Interlocked.Add(ref remaining, -pipeline) > -pipeline)
             {
-                var ids = await client.StreamAddBatchAsync(key, batch).ConfigureAwait(false);
-                Interlocked.Add(ref done, ids.Length);
+                var batch = client.CreateBatch();
+                for (var i = 0; i < pipeline; i++) adds[i] = batch.StreamAddAsync(key, "f", "v");
+                batch.Execute();
+                await Task.WhenAll(adds).ConfigureAwait(false);
+                Interlocked.Add(ref done, pipeline);
             }
         });
         await Task.WhenAll(callers);
         return done;
+    }
+
+    private static (string Host, int Port) ParseEndpoint(string endpoint)
+    {
+        var first = ConfigurationOptions.Parse(endpoint).EndPoints[0];
+        return first switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => throw new ArgumentException($"Cannot read host and port from {endpoint}."),
+        };
     }
 
     internal static async Task<double> RunRedisBenchmarkAsync(string host, int port, int count, int pipeline)

@@ -50,7 +50,8 @@ public static class EventLogTelemetry
 
     /// <summary>
     /// A stream key read back into its template and ids: <c>{prefix}{rt}:w:{worker}:events</c> or
-    /// <c>{prefix}{rt}:events</c> (ids never contain ':'); any other key is its own template.
+    /// <c>{prefix}{rt}:events</c>, the runtime id in hash-tag braces (<c>yoi:{rt-1}:events</c>; ids never contain ':');
+    /// any other key is its own template.
     /// </summary>
     public readonly record struct Destination(string Template, string? RuntimeId, string? WorkerId)
     {
@@ -58,11 +59,15 @@ public static class EventLogTelemetry
         {
             var parts = stream.Split(':');
             if (parts.Length >= 5 && parts[^1] == "events" && parts[^3] == "w" && parts[^2].Length > 0 && parts[^4].Length > 0)
-                return new Destination(WorkerStreamTemplate, parts[^4], parts[^2]);
+                return new Destination(WorkerStreamTemplate, Untagged(parts[^4]), parts[^2]);
             if (parts.Length >= 2 && parts[^1] == "events" && parts[^2].Length > 0)
-                return new Destination(RuntimeStreamTemplate, parts[^2], null);
+                return new Destination(RuntimeStreamTemplate, Untagged(parts[^2]), null);
             return new Destination(stream, null, null);
         }
+
+        /// <summary>The runtime id of its key part, which carries it as a cluster hash tag (<c>{rt-1}</c>).</summary>
+        private static string Untagged(string part) =>
+            part.Length > 2 && part[0] == '{' && part[^1] == '}' ? part[1..^1] : part;
     }
 
     /// <summary>The W3C trace context to store with an entry: the producer span's, else the current activity's.</summary>

@@ -15,8 +15,12 @@ public sealed record LogEntry(StreamCursor Cursor, ReadOnlyMemory<byte> Payload,
 /// <summary>Where a tail read continues from: entries strictly after <see cref="After"/>.</summary>
 public readonly record struct StreamPosition(string Stream, StreamCursor After);
 
-/// <summary>Entries that arrived on one stream during a tail read, oldest first.</summary>
-public sealed record StreamBatch(string Stream, IReadOnlyList<LogEntry> Entries);
+/// <summary>
+/// Entries that arrived on one stream during a tail read, oldest first. <see cref="Gap"/>: retention removed entries
+/// after the read's position before they could be read, so <see cref="Entries"/> do not follow the position
+/// (decided like a client cursor: <see cref="CursorClassifier"/> says the position expired).
+/// </summary>
+public sealed record StreamBatch(string Stream, IReadOnlyList<LogEntry> Entries, bool Gap = false);
 
 /// <summary>
 /// What <c>XINFO STREAM</c> tells about a stream (Redis 7 fields). Trimming shows as <see cref="EntriesAdded"/>

@@ -34,8 +34,10 @@ public interface IEventLog
 
     /// <summary>
     /// Waits up to <paramref name="block"/> for entries after each position and returns what arrived
-    /// (an empty list on timeout). Cancellation returns promptly (the Redis engine unblocks its connection).
-    /// Concurrent calls are allowed; each uses its own blocking connection.
+    /// (an empty list on timeout; zero or less does not wait). A batch whose entries do not follow its position,
+    /// because retention removed entries in between, is marked <see cref="StreamBatch.Gap"/>. Cancellation returns
+    /// promptly. Concurrent calls are allowed; none holds a connection of its own (the Redis engine waits for the
+    /// append notifications of the streams).
     /// </summary>
     ValueTask<IReadOnlyList<StreamBatch>> TailAsync(IReadOnlyList<StreamPosition> positions, int maxCountPerStream,
         TimeSpan block, CancellationToken cancellationToken = default);

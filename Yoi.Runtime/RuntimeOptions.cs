@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using Microsoft.Extensions.Configuration;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Streams;

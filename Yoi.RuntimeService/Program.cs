@@ -6,7 +6,7 @@ try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (RuntimeConfigurationException ex)
+catch (Exception ex) when (ex is RuntimeConfigurationException or Yoi.EventLog.EventLogConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

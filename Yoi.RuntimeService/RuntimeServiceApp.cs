@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Yoi.EventLog;
 using Yoi.Protocol.Api;
 using Yoi.Runtime;
 using Yoi.Runtime.Plugins;
@@ -25,6 +26,7 @@ public static class RuntimeServiceApp
         configure?.Invoke(builder.Configuration);
         // First, so an invalid configuration fails before anything (such as the telemetry SDK) is created.
         builder.Services.AddYoiRuntime(builder.Configuration);
+        builder.AddYoiEventLog("yoi-runtime");
         builder.Services.AddYoiPlugins(builder.Configuration);
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

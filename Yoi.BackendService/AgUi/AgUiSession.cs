@@ -7,7 +7,7 @@ using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 
 namespace Yoi.BackendService.AgUi;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Yoi.BackendService.Registry;
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 using Yoi.Protocol.Api;
 
 namespace Yoi.BackendService.Api;

@@ -21,6 +21,9 @@ public static class BackendTelemetry
         Meter.CreateUpDownCounter<long>("yoi.backend.websocket.connections", "{connection}", "Open observation WebSockets.");
     public static readonly Counter<long> SlowConsumerDisconnects =
         Meter.CreateCounter<long>("yoi.backend.slow_consumer.disconnects", "{connection}", "Clients closed with 4408.");
+    public static readonly Counter<long> LiveGaps =
+        Meter.CreateCounter<long>("yoi.backend.live.gaps", "{gap}",
+            "Times the shared read of a stream found entries trimmed before it read them (its clients restart from a snapshot).");
 
     /// <summary>
     /// The consumer span of one entry read from the log, parented to the producer's stored <c>traceparent</c>: named

@@ -6,7 +6,7 @@ using Yoi.EventLog;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 
 namespace Yoi.BackendService.Observation;
 

@@ -6,7 +6,7 @@ using Yoi.EventLog;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 
 namespace Yoi.BackendService.Observation;
 
@@ -91,7 +91,7 @@ internal sealed class ObservationSession(
             await StartAsync(target, _end.Token);
             if (!monitor.IsAvailable(target.Runtime.Id)) await SendAsync(RuntimeMonitor.UnavailableFrame(target.Runtime.Id), _end.Token);
             await CatchUpAsync(target, subscriber, _end.Token);
-            await LiveAsync(subscriber, _end.Token);
+            await LiveAsync(target, subscriber, _end.Token);
             if (subscriber.IsSlow)
             {
                 await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.SlowConsumer,
@@ -120,7 +120,7 @@ internal sealed class ObservationSession(
             else if (Failure is not null)
             {
                 // Said before the close, so a client knows whether to retry (the log) or to report (anything else).
-                await SendAsync(Failure is Yoi.EventLog.Redis.RedisException or TimeoutException
+                await SendAsync(Failure is StackExchange.Redis.RedisException or TimeoutException
                     ? FrameFactory.Diagnostic(DiagnosticCodes.EventLogUnavailable, "The event log is unavailable; reconnect with the last cursor.")
                     : FrameFactory.Diagnostic(DiagnosticCodes.Internal, "The backend failed to serve this connection; reconnect with the last cursor."),
                     aborted);
@@ -177,6 +177,17 @@ internal sealed class ObservationSession(
                     "The cursor is not a position of this stream; starting from a snapshot."), cancellationToken);
                 break;
         }
+        await SendSnapshotAsync(target, cancellationToken);
+    }
+
+    /// <summary>
+    /// Entries after the last one sent were trimmed before they could be read (the shared read or the backlog fell
+    /// behind retention): the client is told exactly as a reconnecting client with an expired cursor would be.
+    /// </summary>
+    private async Task AnnounceGapAsync(ObservationTarget target, CancellationToken cancellationToken)
+    {
+        await SendAsync(FrameFactory.Diagnostic(DiagnosticCodes.CursorExpired,
+            "Events were trimmed by retention before they could be delivered; starting again from a snapshot."), cancellationToken);
         await SendSnapshotAsync(target, cancellationToken);
     }
 
@@ -239,7 +250,14 @@ internal sealed class ObservationSession(
         {
             while (true)
             {
-                var page = await log.ReadAfterAsync(stream, _lastSent, BacklogPage, cancellationToken);
+                // A non-blocking tail read: it also tells when retention removed entries after the last one sent.
+                var batches = await log.TailAsync([new StreamPosition(stream, _lastSent)], BacklogPage, TimeSpan.Zero, cancellationToken);
+                IReadOnlyList<LogEntry> page = batches.Count == 0 ? [] : batches[0].Entries;
+                if (batches.Count > 0 && batches[0].Gap)
+                {
+                    await AnnounceGapAsync(target, cancellationToken);
+                    continue;
+                }
                 foreach (var entry in page)
                 {
                     var workerId = target.WorkerId;
@@ -257,7 +275,7 @@ internal sealed class ObservationSession(
         BackendTelemetry.EventsDelivered.Add(replayed);
     }
 
-    private async Task LiveAsync(ObservationSubscriber subscriber, CancellationToken cancellationToken)
+    private async Task LiveAsync(ObservationTarget target, ObservationSubscriber subscriber, CancellationToken cancellationToken)
     {
         // Ending the session completes the subscriber, which ends the wait.
         using var wake = cancellationToken.UnsafeRegister(static s => ((ObservationSubscriber)s!).Complete(), subscriber);
@@ -269,6 +287,12 @@ internal sealed class ObservationSession(
                 if (frame.IsNotice)
                 {
                     await SendAsync(frame.Bytes, aborted);
+                    continue;
+                }
+                if (frame.IsGap)
+                {
+                    // Frames already queued after the gap that the snapshot covers are skipped by the check below.
+                    await AnnounceGapAsync(target, cancellationToken);
                     continue;
                 }
                 if (frame.Cursor <= _lastSent) continue;

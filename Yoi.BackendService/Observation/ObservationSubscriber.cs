@@ -8,7 +8,17 @@ namespace Yoi.BackendService.Observation;
 /// A frame ready to send: its cursor and its bytes, shared by every client of one projection. A notice (a diagnostic
 /// about the runtime) has no cursor of its own: it is sent where it falls and moves no position.
 /// </summary>
-public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<byte> Bytes, bool IsNotice = false);
+public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<byte> Bytes, bool IsNotice = false)
+{
+    /// <summary>
+    /// Not a frame but a mark: the shared read found entries trimmed before it could read them, so what follows does
+    /// not continue what came before. Its cursor is the highest, so nothing before it is ever taken for a duplicate
+    /// of it and it is never skipped.
+    /// </summary>
+    public static readonly OutgoingFrame Gap = new(StreamCursor.Max, ReadOnlyMemory<byte>.Empty);
+
+    public bool IsGap => Bytes.IsEmpty && !IsNotice;
+}
 
 /// <summary>
 /// One WebSocket client's place in a <see cref="StreamHub"/>. While the connection replays its backlog, live frames

@@ -55,10 +55,20 @@ public sealed class StreamHub
         foreach (var subscriber in _subscribers) subscriber.Notify(frame);
     }
 
-    /// <summary>Publishes entries read after <see cref="Position"/>, oldest first. Called only by the tail loop.</summary>
-    internal void Publish(IReadOnlyList<LogEntry> entries)
+    /// <summary>
+    /// Publishes entries read after <see cref="Position"/>, oldest first. Called only by the tail loop.
+    /// <paramref name="gap"/>: retention removed entries between <see cref="Position"/> and these, so every
+    /// subscriber first gets <see cref="OutgoingFrame.Gap"/> and starts again from a snapshot, as a reconnecting
+    /// client with an expired cursor would.
+    /// </summary>
+    internal void Publish(IReadOnlyList<LogEntry> entries, bool gap = false)
     {
         var subscribers = _subscribers;
+        if (gap)
+        {
+            BackendTelemetry.LiveGaps.Add(1);
+            foreach (var subscriber in subscribers) subscriber.Deliver(OutgoingFrame.Gap);
+        }
         foreach (var entry in entries)
         {
             if (entry.Cursor <= Position) continue;

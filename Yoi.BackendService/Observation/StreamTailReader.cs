@@ -157,7 +157,8 @@ public sealed partial class StreamTailReader(IEventLog log, BackendOptions optio
                 if (!hubs.TryGetValue(batch.Stream, out var hub)) continue;
                 try
                 {
-                    hub.Publish(batch.Entries);
+                    if (batch.Gap) LogGap(hub.Label);
+                    hub.Publish(batch.Entries, batch.Gap);
                 }
                 catch (Exception ex)
                 {
@@ -169,6 +170,10 @@ public sealed partial class StreamTailReader(IEventLog log, BackendOptions optio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the event log failed; retrying")]
     private partial void LogTailFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Entries of {Stream} were trimmed by retention before they could be read; its clients start again from a snapshot")]
+    private partial void LogGap(string stream);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing entries of {Stream} failed")]
     private partial void LogPublishFailed(Exception exception, string stream);

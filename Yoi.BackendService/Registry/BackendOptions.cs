@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Net;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Streams;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Collections.Concurrent;
 using Yoi.EventLog;
 using Yoi.Protocol.Api;

@@ -213,8 +213,14 @@ public sealed class InMemoryEventLog(TimeProvider? timeProvider = null) : IEvent
         {
             if (!_streams.TryGetValue(position.Stream, out var state)) continue;
             LogEntry[] entries;
-            lock (state.Gate) entries = state.ReadAfter(position.After, maxCountPerStream);
-            if (entries.Length > 0) (batches ??= []).Add(new StreamBatch(position.Stream, entries));
+            bool gap;
+            lock (state.Gate)
+            {
+                entries = state.ReadAfter(position.After, maxCountPerStream);
+                gap = entries.Length > 0 && !state.Contains(position.After)
+                    && CursorClassifier.Classify(position.After, state.Metadata(), entryPresent: false) == CursorStatus.Expired;
+            }
+            if (entries.Length > 0) (batches ??= []).Add(new StreamBatch(position.Stream, entries, gap));
         }
         return batches ?? [];
     }

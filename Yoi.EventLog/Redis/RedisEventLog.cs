@@ -1,80 +1,77 @@
 using System.Diagnostics;
-using System.Text;
+using StackExchange.Redis;
 using Yoi.Protocol.Cursors;
 
 namespace Yoi.EventLog.Redis;
 
 /// <summary>
-/// The Redis Streams engine of <see cref="IEventLog"/>. Each entry has the fields <c>payload</c> (the UTF-8 JSON
-/// as-is), <c>traceparent</c> and <c>tracestate</c> (each omitted when null). Retention: <c>MAXLEN ~</c> and/or
-/// <c>MINID ~ &lt;now - max age&gt;-0</c> on append.
+/// The Redis Streams engine of <see cref="IEventLog"/>, on a shared StackExchange.Redis multiplexer. Each entry has the
+/// fields <c>payload</c> (the UTF-8 JSON as-is), <c>traceparent</c> and <c>tracestate</c> (each omitted when null).
 /// </summary>
-public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IAsyncDisposable
+/// <remarks>
+/// <para>Appends run one server-side script per batch (<see cref="RedisAppendScript"/>): the whole ordered batch is
+/// stored atomically in one round trip, retention applied once (<c>XTRIM MAXLEN ~</c> / <c>MINID ~</c>), and a
+/// notification published on the stream's sharded channel (the channel has the stream key's name, so it lives in the
+/// key's cluster slot).</para>
+/// <para>Tailing is non-blocking reads woken by those notifications (<see cref="StreamNotifications"/>): nothing blocks
+/// a connection, so the one shared multiplexer serves every command, in a Redis Cluster too (docs/benchmarks.md has
+/// the measurement behind this choice). Every command names one key, so none spans two slots.</para>
+/// </remarks>
+public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
 {
     internal const string PayloadField = "payload";
     internal const string TraceParentField = "traceparent";
     internal const string TraceStateField = "tracestate";
 
-    private readonly RedisClient _client;
-    private readonly bool _ownsClient;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
     private readonly TimeProvider _time;
+    private readonly StreamNotifications _notifications;
 
-    /// <param name="client">The shared client.</param>
-    /// <param name="ownsClient">Whether disposing the log disposes the client.</param>
+    /// <param name="redis">The shared multiplexer (the log does not own it).</param>
     /// <param name="time">Clock for <see cref="StreamRetention.MaxAge"/>; the system clock when null.</param>
-    public RedisEventLog(RedisClient client, bool ownsClient = false, TimeProvider? time = null)
+    public RedisEventLog(IConnectionMultiplexer redis, TimeProvider? time = null)
     {
-        _client = client ?? throw new ArgumentNullException(nameof(client));
-        _ownsClient = ownsClient;
+        _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _db = redis.GetDatabase();
         _time = time ?? TimeProvider.System;
+        _notifications = new StreamNotifications(redis);
     }
 
-    public static async Task<RedisEventLog> ConnectAsync(string connectionString, CancellationToken cancellationToken = default) =>
-        new(await RedisClient.ConnectAsync(connectionString, cancellationToken).ConfigureAwait(false), ownsClient: true);
-
-    public RedisClient Client => _client;
+    /// <summary>The multiplexer this log uses.</summary>
+    public IConnectionMultiplexer Multiplexer => _redis;
 
     public async ValueTask<StreamCursor> AppendAsync(string stream, ReadOnlyMemory<byte> payload, StreamRetention retention,
         CancellationToken cancellationToken = default)
     {
-        using var activity = EventLogTelemetry.StartAppend("redis", stream, 1);
-        var fields = Fields(payload, EventLogTelemetry.CaptureTraceContext(activity));
-        var started = Stopwatch.GetTimestamp();
-        StreamCursor id;
-        try
-        {
-            id = await _client.StreamAddAsync(stream, fields, Trim(retention), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw;
-        }
-        RecordLatency(started, "XADD");
-        EventLogTelemetry.EventsAppended.Add(1);
-        return id;
+        var ids = await AppendBatchAsync(stream, [payload], retention, cancellationToken).ConfigureAwait(false);
+        return ids[0];
     }
 
     public async ValueTask<IReadOnlyList<StreamCursor>> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> payloads,
         StreamRetention retention, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(payloads);
+        cancellationToken.ThrowIfCancellationRequested();
         if (payloads.Count == 0) return [];
         using var activity = EventLogTelemetry.StartAppend("redis", stream, payloads.Count);
         var trace = EventLogTelemetry.CaptureTraceContext(activity);
-        var entries = new IReadOnlyList<StreamField>[payloads.Count];
-        for (var i = 0; i < entries.Length; i++) entries[i] = Fields(payloads[i], trace);
         var started = Stopwatch.GetTimestamp();
         StreamCursor[] ids;
         try
         {
-            ids = await _client.StreamAddBatchAsync(stream, entries, Trim(retention), cancellationToken).ConfigureAwait(false);
+            var args = RedisAppendScript.Arguments(payloads, retention.HasMaxLength ? retention.MaxLength : 0, MinId(retention), trace);
+            var result = await _db.ScriptEvaluateAsync(RedisAppendScript.Text, [stream], args).WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            ids = RedisAppendScript.ParseIds(result, payloads.Count);
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
-        RecordLatency(started, "XADD");
+        RecordLatency(started, "EVALSHA");
         EventLogTelemetry.EventsAppended.Add(ids.Length);
         return ids;
     }
@@ -83,121 +80,178 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IAsyncDisposab
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        cancellationToken.ThrowIfCancellationRequested();
         if (after == StreamCursor.Max) return [];
         var started = Stopwatch.GetTimestamp();
-        var entries = await _client.StreamRangeAsync(stream, StreamRangeBound.Exclusive(after), StreamRangeBound.Max, maxCount,
-            cancellationToken).ConfigureAwait(false);
+        var entries = await _db.StreamRangeAsync(stream, "(" + after, "+", maxCount).WaitAsync(cancellationToken).ConfigureAwait(false);
         RecordLatency(started, "XRANGE");
-        return ToLogEntries(entries);
+        return ToLogEntries(entries, 0);
     }
 
     public async ValueTask<LogEntry?> ReadLastAsync(string stream, CancellationToken cancellationToken = default)
     {
-        var entries = await _client.StreamRevRangeAsync(stream, StreamRangeBound.Max, StreamRangeBound.Min, 1, cancellationToken)
+        cancellationToken.ThrowIfCancellationRequested();
+        var entries = await _db.StreamRangeAsync(stream, "-", "+", 1, Order.Descending).WaitAsync(cancellationToken)
             .ConfigureAwait(false);
-        return entries.Count == 0 ? null : ToLogEntry(entries[0]);
+        return entries.Length == 0 ? null : ToLogEntry(entries[0]);
     }
 
     /// <summary>
-    /// XREAD over every position. A positive <paramref name="block"/> blocks on a dedicated connection (a block of
-    /// zero would block forever in Redis, so zero or less is a non-blocking read). Cancellation sends
-    /// <c>CLIENT UNBLOCK</c> and throws <see cref="OperationCanceledException"/>.
+    /// Reads every position (one <c>XRANGE</c> each, from the position itself, pipelined); when nothing is there and
+    /// <paramref name="block"/> is positive, waits for an append notification on any of the streams and reads again.
+    /// A batch is marked <see cref="StreamBatch.Gap"/> when the position's own entry is gone and the stream's metadata
+    /// says entries after it were trimmed (<see cref="CursorClassifier"/>).
     /// </summary>
     public async ValueTask<IReadOnlyList<StreamBatch>> TailAsync(IReadOnlyList<StreamPosition> positions, int maxCountPerStream,
         TimeSpan block, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(positions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCountPerStream);
         cancellationToken.ThrowIfCancellationRequested();
         if (positions.Count == 0) return [];
-        var reads = new StreamReadPosition[positions.Count];
-        for (var i = 0; i < reads.Length; i++) reads[i] = new StreamReadPosition(positions[i].Stream, positions[i].After);
-        var result = await _client.StreamReadAsync(reads, maxCountPerStream, block > TimeSpan.Zero ? block : null, cancellationToken)
-            .ConfigureAwait(false);
-        var batches = new List<StreamBatch>(result.Count);
-        foreach (var read in result)
-            if (read.Entries.Count > 0) batches.Add(new StreamBatch(read.Key, ToLogEntries(read.Entries)));
-        return batches;
+        if (block <= TimeSpan.Zero) return await ReadPositionsAsync(positions, maxCountPerStream, cancellationToken).ConfigureAwait(false);
+
+        var streams = new string[positions.Count];
+        for (var i = 0; i < streams.Length; i++) streams[i] = positions[i].Stream;
+        using var watch = await _notifications.WatchAsync(streams, cancellationToken).ConfigureAwait(false);
+        var deadline = _time.GetTimestamp() + (long)(block.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var version = watch.Version; // taken before the read: a notification during the read wakes the wait at once
+            var batches = await ReadPositionsAsync(positions, maxCountPerStream, cancellationToken).ConfigureAwait(false);
+            if (batches.Count > 0) return batches;
+            var remaining = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+            if (remaining <= TimeSpan.Zero) return [];
+            if (!await watch.WaitAsync(version, remaining, _time, cancellationToken).ConfigureAwait(false)) return [];
+        }
     }
 
-    public async ValueTask<StreamMetadata?> GetMetadataAsync(string stream, CancellationToken cancellationToken = default) =>
-        ToMetadata(await _client.StreamInfoAsync(stream, cancellationToken).ConfigureAwait(false));
+    private async Task<IReadOnlyList<StreamBatch>> ReadPositionsAsync(IReadOnlyList<StreamPosition> positions, int maxCount,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reads = new Task<StreamEntry[]>[positions.Count];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            var after = positions[i].After;
+            // From the position itself (inclusive), so its presence tells that nothing between it and the next was trimmed.
+            reads[i] = after == StreamCursor.Max
+                ? Task.FromResult(Array.Empty<StreamEntry>())
+                : _db.StreamRangeAsync(positions[i].Stream, after.IsZero ? "-" : after.ToString(), "+", maxCount + 1);
+        }
+        await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+        RecordLatency(started, "XRANGE");
+        List<StreamBatch>? batches = null;
+        for (var i = 0; i < reads.Length; i++)
+        {
+            var entries = reads[i].Result;
+            var after = positions[i].After;
+            var skip = 0;
+            while (skip < entries.Length && Cursor(entries[skip].Id) <= after) skip++;
+            if (skip == entries.Length) continue;
+            var gap = false;
+            if (skip == 0)
+            {
+                // The position's own entry is not there: trimmed (a gap if entries after it were removed too), or never an entry.
+                gap = await ClassifyAsync(positions[i].Stream, after, cancellationToken).ConfigureAwait(false) == CursorStatus.Expired;
+            }
+            var take = Math.Min(maxCount, entries.Length - skip);
+            (batches ??= []).Add(new StreamBatch(positions[i].Stream, ToLogEntries(entries, skip, take), gap));
+        }
+        return batches ?? (IReadOnlyList<StreamBatch>)[];
+    }
+
+    public async ValueTask<StreamMetadata?> GetMetadataAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ToMetadata(await InfoAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
 
     public async ValueTask<CursorStatus> ClassifyAsync(string stream, StreamCursor cursor, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        var (info, present) = await _client.StreamInfoWithEntryAsync(stream, cursor, cancellationToken).ConfigureAwait(false);
+        var id = cursor.ToString();
+        var info = InfoAsync(stream);
+        var entry = _db.StreamRangeAsync(stream, id, id, 1);
+        await Task.WhenAll(info, entry).WaitAsync(cancellationToken).ConfigureAwait(false);
         RecordLatency(started, "XINFO");
-        return CursorClassifier.Classify(cursor, ToMetadata(info), present);
+        return CursorClassifier.Classify(cursor, ToMetadata(info.Result), entry.Result.Length > 0);
     }
 
-    public async ValueTask<bool> DeleteAsync(string stream, CancellationToken cancellationToken = default) =>
-        await _client.DeleteAsync(stream, cancellationToken).ConfigureAwait(false);
+    public async ValueTask<bool> DeleteAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _db.KeyDeleteAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask<long> TrimToLengthAsync(string stream, long maxLength, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
-        if (maxLength == 0)
-        {
-            // XTRIM MAXLEN 0 empties the stream but keeps it (and its metadata), like the in-memory engine.
-            return await _client.StreamTrimAsync(stream, new StreamTrim(MinId: StreamCursor.Max, Approximate: false),
-                cancellationToken).ConfigureAwait(false);
-        }
-        return await _client.StreamTrimAsync(stream, new StreamTrim(maxLength, Approximate: false), cancellationToken)
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _db.StreamTrimAsync(stream, maxLength, useApproximateMaxLength: false).WaitAsync(cancellationToken)
             .ConfigureAwait(false);
     }
 
-    public async ValueTask<long> TrimBeforeAsync(string stream, StreamCursor minId, CancellationToken cancellationToken = default) =>
-        await _client.StreamTrimAsync(stream, new StreamTrim(MinId: minId, Approximate: false), cancellationToken)
-            .ConfigureAwait(false);
-
-    public async ValueTask DisposeAsync()
+    public async ValueTask<long> TrimBeforeAsync(string stream, StreamCursor minId, CancellationToken cancellationToken = default)
     {
-        if (_ownsClient) await _client.DisposeAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _db.StreamTrimByMinIdAsync(stream, minId.ToString(), useApproximateMaxLength: false)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private StreamTrim Trim(StreamRetention retention)
+    /// <summary>Stops the notification housekeeping; the multiplexer is not the log's to dispose.</summary>
+    public void Dispose() => _notifications.Dispose();
+
+    /// <summary>XINFO STREAM, or null for a missing key (Redis answers that with an error).</summary>
+    private async Task<StreamInfo?> InfoAsync(string stream)
     {
-        StreamCursor? minId = null;
-        if (retention.MaxAge is { } age)
+        try
         {
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            minId = new StreamCursor((ulong)Math.Max(0, now - (long)age.TotalMilliseconds), 0);
+            return await _db.StreamInfoAsync(stream).ConfigureAwait(false);
         }
-        return new StreamTrim(retention.HasMaxLength ? retention.MaxLength : 0, minId);
+        catch (RedisServerException ex) when (ex.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
     }
 
-    private static StreamField[] Fields(ReadOnlyMemory<byte> payload, (string? TraceParent, string? TraceState) trace)
+    private string? MinId(StreamRetention retention)
     {
-        var count = 1 + (trace.TraceParent is null ? 0 : 1) + (trace.TraceState is null ? 0 : 1);
-        var fields = new StreamField[count];
-        var i = 0;
-        fields[i++] = new StreamField(PayloadField, payload);
-        if (trace.TraceParent is { } parent) fields[i++] = new StreamField(TraceParentField, Encoding.UTF8.GetBytes(parent));
-        if (trace.TraceState is { } state) fields[i] = new StreamField(TraceStateField, Encoding.UTF8.GetBytes(state));
-        return fields;
+        if (retention.MaxAge is not { } age || age <= TimeSpan.Zero) return null;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new StreamCursor((ulong)Math.Max(0, now - (long)age.TotalMilliseconds), 0).ToString();
     }
 
-    private static LogEntry[] ToLogEntries(IReadOnlyList<RedisStreamEntry> entries)
+    private static StreamCursor Cursor(RedisValue id) => StreamCursor.Parse((string)id!);
+
+    private static LogEntry[] ToLogEntries(StreamEntry[] entries, int skip, int? count = null)
     {
-        var result = new LogEntry[entries.Count];
-        for (var i = 0; i < result.Length; i++) result[i] = ToLogEntry(entries[i]);
+        var result = new LogEntry[count ?? entries.Length - skip];
+        for (var i = 0; i < result.Length; i++) result[i] = ToLogEntry(entries[skip + i]);
         return result;
     }
 
-    private static LogEntry ToLogEntry(RedisStreamEntry entry) => new(
-        entry.Id,
-        entry.Get(PayloadField) ?? ReadOnlyMemory<byte>.Empty,
-        entry.Get(TraceParentField) is { } parent ? Encoding.UTF8.GetString(parent.Span) : null,
-        entry.Get(TraceStateField) is { } state ? Encoding.UTF8.GetString(state.Span) : null);
+    private static LogEntry ToLogEntry(StreamEntry entry)
+    {
+        ReadOnlyMemory<byte> payload = ReadOnlyMemory<byte>.Empty;
+        string? traceParent = null, traceState = null;
+        foreach (var field in entry.Values)
+        {
+            if (field.Name == PayloadField) payload = field.Value; // the reply's own bytes, not a copy
+            else if (field.Name == TraceParentField) traceParent = field.Value;
+            else if (field.Name == TraceStateField) traceState = field.Value;
+        }
+        return new LogEntry(Cursor(entry.Id), payload, traceParent, traceState);
+    }
 
-    /// <summary>
-    /// XINFO STREAM as reported. Redis moves <c>max-deleted-entry-id</c> only on XDEL, never when trimming;
-    /// <see cref="CursorClassifier"/> detects trimming from <c>entries-added</c> exceeding <c>length</c>.
-    /// </summary>
-    internal static StreamMetadata? ToMetadata(RedisStreamInfo? info) =>
-        info is null
+    /// <summary>XINFO STREAM as reported; <see cref="CursorClassifier"/> detects trimming from <c>entries-added</c> over <c>length</c>.</summary>
+    private static StreamMetadata? ToMetadata(StreamInfo? stored) =>
+        stored is not { } info
             ? null
-            : new StreamMetadata(info.Length, info.LastGeneratedId, info.MaxDeletedEntryId, info.FirstEntry?.Id,
-                info.LastEntry?.Id, info.EntriesAdded);
+            : new StreamMetadata(info.Length, Cursor(info.LastGeneratedId), Cursor(info.MaxDeletedEntryId),
+                info.FirstEntry.IsNull ? null : Cursor(info.FirstEntry.Id),
+                info.LastEntry.IsNull ? null : Cursor(info.LastEntry.Id), info.EntriesAdded);
 
     private static void RecordLatency(long started, string command) =>
         EventLogTelemetry.RedisLatency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;

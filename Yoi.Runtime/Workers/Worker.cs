@@ -7,7 +7,7 @@ using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
 using Yoi.Runtime.Providers;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 
 namespace Yoi.Runtime.Workers;

@@ -9,7 +9,7 @@ using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
 using Yoi.Runtime.Providers;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Tools;
 

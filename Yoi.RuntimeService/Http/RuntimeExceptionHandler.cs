@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Workers;
 

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Yoi.Client;
 using Yoi.Tests.EventLog.Redis;
 using Yoi.Tests.Processes;
@@ -57,8 +58,8 @@ public sealed class AppHostShutdownTests(RedisServerFixture redis)
         using var http = new HttpClient { BaseAddress = new Uri(backendUrl) };
         var worker = await new YoiClient(http).CreateWorkerAsync("rt-1", cancellationToken: TestContext.Current.CancellationToken);
         // The runtime wrote its registry to the given server, under the default prefix.
-        var registry = await redis.Client.HashGetAllAsync("yoi:rt-1:workers", TestContext.Current.CancellationToken);
-        Assert.Contains(worker.WorkerId, registry.Keys);
+        var registry = await redis.Multiplexer.GetDatabase().HashGetAllAsync("yoi:{rt-1}:workers");
+        Assert.Contains(worker.WorkerId, registry.Select(e => (string?)e.Name));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;

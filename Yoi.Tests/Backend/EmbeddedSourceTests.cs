@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Yoi.BackendService;
 using Yoi.Client;

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Yoi.BackendService.Observation;
 using Yoi.Client;
@@ -102,7 +103,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
 
         var next = frames.MoveNextAsync().AsTask();
         await first.DisposeAsync();
-        await using var log = new RedisEventLog(redis.Client);
+        var log = new RedisEventLog(redis.Multiplexer);
         var missed = await TestEvents.AppendDeltasAsync(log, stream, 2, "gap");
         await using var second = (await BackendHost.StartWithRedisAsync(redis, runtime,
             new Dictionary<string, string?> { ["Backend:Runtimes:0:KeyPrefix"] = prefix }, port)).Host;
@@ -119,7 +120,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
     public async Task Scale_200ClientsOn20Workers_RedisConnectionsStayConstant_AndEveryClientGetsEveryEventInOrder()
     {
         await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var counter = await RedisClient.ConnectAsync(server.ConnectionString, Ct);
+        await using var counter = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
         await using var runtime = await FakeRuntime.StartAsync();
         var workers = Enumerable.Range(0, 20).Select(i => $"w{i}").ToList();
         foreach (var w in workers) runtime.AddWorker(w);
@@ -141,7 +142,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         clients.Add((workers[0], await host.ConnectAsync($"api/runtimes/rt-1/workers/{workers[0]}/events/ws")));
         await clients[0].Probe.NextAsync<SnapshotFrame>();
         await Task.Delay(300, Ct);
-        var withOne = await counter.GetConnectedClientsAsync(Ct);
+        var withOne = await RedisServerFixture.ConnectedClientsAsync(counter);
 
         for (var i = 1; i < 200; i++)
         {
@@ -150,7 +151,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         }
         await Task.WhenAll(clients.Skip(1).Select(c => c.Probe.NextAsync<SnapshotFrame>()));
         await Task.Delay(300, Ct);
-        var withAll = await counter.GetConnectedClientsAsync(Ct);
+        var withAll = await RedisServerFixture.ConnectedClientsAsync(counter);
         TestContext.Current.TestOutputHelper?.WriteLine($"redis connected_clients: 1 ws client = {withOne}, 200 ws clients = {withAll}");
 
         var expected = new Dictionary<string, List<StreamCursor>>();
@@ -164,7 +165,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
             while (got.Count < 50) got.Add((await c.Probe.NextAsync<EventFrame>(TimeSpan.FromSeconds(60))).Cursor);
             Assert.Equal(expected[c.Worker], got);
         }));
-        var afterEvents = await counter.GetConnectedClientsAsync(Ct);
+        var afterEvents = await RedisServerFixture.ConnectedClientsAsync(counter);
         foreach (var c in clients) c.Probe.Dispose();
 
         Assert.Equal(withOne, withAll);

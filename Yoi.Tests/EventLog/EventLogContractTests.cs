@@ -499,6 +499,28 @@ public abstract class EventLogContractTests
     }
 
     [Fact]
+    public async Task Tail_marks_a_gap_when_retention_removed_entries_after_the_position_before_they_were_read()
+    {
+        var stream = NewStream();
+        var ids = await AppendNumbered(stream, 5);
+        var contiguous = Assert.Single(await Log.TailAsync([new(stream, ids[1])], 10, TimeSpan.Zero, Ct));
+        Assert.False(contiguous.Gap);
+        Assert.Equal(ids.Skip(2), contiguous.Entries.Select(e => e.Cursor));
+
+        await Trimming.TrimToLengthAsync(stream, 2, Ct); // ids[0..2] gone: after ids[1], ids[2] was never read
+        var gap = Assert.Single(await Log.TailAsync([new(stream, ids[1])], 10, TimeSpan.FromSeconds(5), Ct));
+        Assert.True(gap.Gap);
+        Assert.Equal(ids.Skip(3), gap.Entries.Select(e => e.Cursor));
+
+        var fromStart = Assert.Single(await Log.TailAsync([new(stream, StreamCursor.Zero)], 10, TimeSpan.Zero, Ct));
+        Assert.True(fromStart.Gap);
+        var fresh = NewStream();
+        var first = await AppendNumbered(fresh, 2);
+        Assert.False(Assert.Single(await Log.TailAsync([new(fresh, StreamCursor.Zero)], 10, TimeSpan.Zero, Ct)).Gap);
+        Assert.Equal(first, (await Log.TailAsync([new(fresh, StreamCursor.Zero)], 10, TimeSpan.Zero, Ct))[0].Entries.Select(e => e.Cursor));
+    }
+
+    [Fact]
     public async Task Classify_zero_after_a_trim_is_expired()
     {
         var stream = NewStream();

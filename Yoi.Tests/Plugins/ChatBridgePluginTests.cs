@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Text.Json;
 using Yoi.EventLog;
 using Yoi.EventLog.Memory;

@@ -5,7 +5,7 @@ using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
 using Yoi.Runtime.Plugins;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Workers;
 using static Yoi.Tests.Plugins.PluginTestHost;
 

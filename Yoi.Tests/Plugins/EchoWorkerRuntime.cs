@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using Yoi.EventLog;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;

@@ -9,7 +9,7 @@ using Yoi.EventLog;
 using Yoi.EventLog.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Plugins;
 using Yoi.Runtime.Workers;
 using Yoi.RuntimeService.Plugins;

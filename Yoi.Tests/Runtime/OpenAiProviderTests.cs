@@ -329,8 +329,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     public async Task A_restarted_runtime_sends_the_whole_conversation_rebuilt_from_the_transcript()
     {
         var log = new Yoi.EventLog.Memory.InMemoryEventLog();
-        var store = new Yoi.Runtime.State.InMemorySnapshotStore();
-        var registry = new Yoi.Runtime.State.InMemoryWorkerRegistry();
+        var store = new Yoi.EventLog.Storage.InMemorySnapshotStore();
+        var registry = new Yoi.EventLog.Storage.InMemoryWorkerRegistry();
         var options = Options();
         options.OpenAI = new OpenAiOptions { BaseUrl = _server.BaseUrl, ApiKey = ApiKey, Model = "fake-model", TimeoutSeconds = 10 };
         _server.EnqueueStream([FakeOpenAiServer.Content("Let me compute."), FakeOpenAiServer.ToolCallStart(0, "c1", "calc"),
@@ -373,8 +373,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         var options = Options();
         options.OpenAI = new OpenAiOptions { BaseUrl = server.BaseUrl, Model = "fake-model", TimeoutSeconds = 10 };
         var weather = Microsoft.Extensions.AI.AIFunctionFactory.Create((string city) => $"Sunny in {city}", "weather", "Today's weather in a city.");
-        await using var runtime = new WorkerRuntime(options, new Yoi.EventLog.Memory.InMemoryEventLog(), new Yoi.Runtime.State.InMemorySnapshotStore(),
-            new Yoi.Runtime.State.InMemoryWorkerRegistry(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, tools: [weather]);
+        await using var runtime = new WorkerRuntime(options, new Yoi.EventLog.Memory.InMemoryEventLog(), new Yoi.EventLog.Storage.InMemorySnapshotStore(),
+            new Yoi.EventLog.Storage.InMemoryWorkerRegistry(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, tools: [weather]);
         server.EnqueueStream([FakeOpenAiServer.ToolCallStart(0, "w1", "weather"), FakeOpenAiServer.ToolCallArgs(0, """{"city":"Kyoto"}"""),
             FakeOpenAiServer.Finish("tool_calls")]);
         server.EnqueueStream([FakeOpenAiServer.Content("It is sunny.")]);

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Yoi.EventLog;
 using Yoi.EventLog.Memory;
-using Yoi.EventLog.Redis;
+using ConnectionFailureType = StackExchange.Redis.ConnectionFailureType;
+using RedisConnectionException = StackExchange.Redis.RedisConnectionException;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Runtime.Streams;
@@ -31,7 +32,7 @@ public sealed class OrderedEventAppenderTests
                 // Redis executed part of the pipeline, then the connection died before the replies arrived.
                 var stored = Math.Min(StoreBeforeFailing, payloads.Count);
                 if (stored > 0) await inner.AppendBatchAsync(stream, payloads.Take(stored).ToList(), retention, cancellationToken);
-                throw new RedisConnectionException("connection lost");
+                throw new RedisConnectionException(ConnectionFailureType.SocketClosed, StackExchange.Redis.CommandFlags.None, "connection lost", null, StackExchange.Redis.CommandStatus.Sent);
             }
             return await inner.AppendBatchAsync(stream, payloads, retention, cancellationToken);
         }
@@ -41,7 +42,7 @@ public sealed class OrderedEventAppenderTests
             if (ReadFailuresLeft > 0)
             {
                 ReadFailuresLeft--;
-                throw new RedisConnectionException("still down");
+                throw new RedisConnectionException(ConnectionFailureType.SocketClosed, StackExchange.Redis.CommandFlags.None, "still down", null, StackExchange.Redis.CommandStatus.Sent);
             }
             return inner.ReadAfterAsync(stream, after, maxCount, cancellationToken);
         }

@@ -1,9 +1,10 @@
+using StackExchange.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using Yoi.Tests.EventLog.Redis;
@@ -14,7 +15,7 @@ namespace Yoi.Tests.Runtime;
 /// <summary>The runtime on the Redis engine: durable registry and checkpoints, and surviving Redis outages.</summary>
 public sealed class RedisRuntimeTests(RedisServerFixture redis)
 {
-    private static WorkerRuntime OnRedis(RedisClient client, RuntimeOptions options) =>
+    private static WorkerRuntime OnRedis(IConnectionMultiplexer client, RuntimeOptions options) =>
         new(options, new RedisEventLog(client), new RedisSnapshotStore(client),
             new RedisWorkerRegistry(client, new StreamKeys(options.KeyPrefix, options.Id).Registry), NullLoggerFactory.Instance,
             () => client.IsConnected);
@@ -24,15 +25,15 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
     {
         var options = Options(keyPrefix: RedisServerFixture.NewKeyPrefix());
         var keys = new StreamKeys(options.KeyPrefix, options.Id);
-        await using var runtime = OnRedis(redis.Client, options);
+        await using var runtime = OnRedis(redis.Multiplexer, options);
         await runtime.StartAsync(Ct);
 
         var created = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
 
         // Read straight away, with no waiting: a 201 must already be durable.
-        var registry = await new RedisWorkerRegistry(redis.Client, keys.Registry).LoadAllAsync(Ct);
+        var registry = await new RedisWorkerRegistry(redis.Multiplexer, keys.Registry).LoadAllAsync(Ct);
         Assert.Contains(registry, r => r.WorkerId == created.WorkerId);
-        var last = await new RedisEventLog(redis.Client).ReadLastAsync(keys.WorkerEvents(created.WorkerId), Ct);
+        var last = await new RedisEventLog(redis.Multiplexer).ReadLastAsync(keys.WorkerEvents(created.WorkerId), Ct);
         Assert.NotNull(last);
         Assert.Equal(last.Cursor.ToString(), created.LastCursor);
     }
@@ -43,7 +44,7 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
         var options = Options(keyPrefix: RedisServerFixture.NewKeyPrefix());
         string workerId, stoppedId;
         string before;
-        await using (var first = OnRedis(redis.Client, options))
+        await using (var first = OnRedis(redis.Multiplexer, options))
         {
             await first.StartAsync(Ct);
             workerId = (await first.CreateWorkerAsync(new CreateWorkerRequest(), Ct)).WorkerId;
@@ -54,11 +55,11 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
             before = System.Text.Json.JsonSerializer.Serialize((await first.GetTranscriptAsync(workerId, Ct)).Snapshot,
                 Yoi.Protocol.ProtocolJsonContext.Default.WorkerSnapshot);
         }
-        var record = await new RedisWorkerRegistry(redis.Client, new StreamKeys(options.KeyPrefix, options.Id).Registry).LoadAllAsync(Ct);
+        var record = await new RedisWorkerRegistry(redis.Multiplexer, new StreamKeys(options.KeyPrefix, options.Id).Registry).LoadAllAsync(Ct);
         Assert.Equal(2, record.Count);
-        Assert.NotNull(await redis.Client.GetAsync(new StreamKeys(options.KeyPrefix, options.Id).WorkerState(workerId), Ct));
+        Assert.NotNull((byte[]?)await redis.Multiplexer.GetDatabase().StringGetAsync(new StreamKeys(options.KeyPrefix, options.Id).WorkerState(workerId)));
 
-        await using var second = OnRedis(redis.Client, options);
+        await using var second = OnRedis(redis.Multiplexer, options);
         await second.StartAsync(Ct);
         Assert.Equal([(workerId, "idle"), (stoppedId, "stopped")],
             second.ListWorkers().Select(w => (w.WorkerId, w.Status)).OrderBy(w => w.Status));
@@ -77,7 +78,7 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
     {
         var dir = Directory.CreateTempSubdirectory("yoi-redis-").FullName;
         await using var server = await StartDurableServerAsync(dir);
-        await using var client = await RedisClient.ConnectAsync(server.ConnectionString + ",abortConnect=false", Ct);
+        await using var client = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",abortConnect=false");
         var options = Options(deltaDelayMs: 10, keyPrefix: RedisServerFixture.NewKeyPrefix(), outageLimitSeconds: 60);
         await using var runtime = OnRedis(client, options);
         var log = new RedisEventLog(client);
@@ -113,7 +114,7 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
     {
         var dir = Directory.CreateTempSubdirectory("yoi-redis-").FullName;
         await using var server = await StartDurableServerAsync(dir);
-        await using var client = await RedisClient.ConnectAsync(server.ConnectionString + ",abortConnect=false", Ct);
+        await using var client = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",abortConnect=false");
         var options = Options(deltaDelayMs: 10, keyPrefix: RedisServerFixture.NewKeyPrefix(), outageLimitSeconds: 2);
         await using var runtime = OnRedis(client, options);
         var log = new RedisEventLog(client);

@@ -5,7 +5,7 @@ using Yoi.EventLog.Memory;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 using static Yoi.Tests.Runtime.RuntimeTestSupport;
@@ -90,7 +90,7 @@ public sealed class RuntimeStreamTests
 
         Assert.Equal("rt-a", seam.GetInfo().RuntimeId);
         Assert.Empty(b.ListWorkers());
-        Assert.Equal("yoi:rt-a:w:" + worker.WorkerId + ":events", a.Keys.WorkerEvents(worker.WorkerId));
+        Assert.Equal("yoi:{rt-a}:w:" + worker.WorkerId + ":events", a.Keys.WorkerEvents(worker.WorkerId));
         var events = await ReadEventsAsync(log, a.Keys.WorkerEvents(worker.WorkerId));
         Assert.Contains(events, e => e is RunEndEvent { Result: RunResults.Finished });
         Assert.NotNull(await store.LoadAsync(a.Keys.WorkerState(worker.WorkerId), Ct));

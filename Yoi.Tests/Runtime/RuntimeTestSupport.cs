@@ -4,7 +4,7 @@ using Yoi.EventLog.Memory;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
-using Yoi.Runtime.State;
+using Yoi.EventLog.Storage;
 using Yoi.Runtime.Workers;
 
 namespace Yoi.Tests.Runtime;

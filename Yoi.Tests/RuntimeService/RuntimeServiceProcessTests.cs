@@ -1,3 +1,5 @@
+using Yoi.EventLog.Storage;
+using StackExchange.Redis;
 using System.Text.Json;
 using Yoi.Protocol;
 using Yoi.EventLog.Redis;
@@ -47,7 +49,7 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
                 await Task.Delay(50, Ct);
             }
             first.Kill();
-            var stored = await new RedisEventLog(redis.Client).ReadAfterAsync(
+            var stored = await new RedisEventLog(redis.Multiplexer).ReadAfterAsync(
                 new StreamKeys(environment["Runtime__KeyPrefix"], "rt-proc").WorkerEvents(cutId), StreamCursor.Zero, 100_000, Ct);
             deltasBeforeKill = stored.Count(e => WorkerEventJson.PeekKind(e.Payload.Span) == EventKinds.TextDelta);
         }

@@ -1,3 +1,4 @@
+using Yoi.EventLog.Storage;
 using System.Net;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Yoi.EventLog;
 using Yoi.EventLog.Redis;
 
@@ -7,7 +8,7 @@ namespace Yoi.Tests.EventLog.Redis;
 public sealed class RedisEventLogContractTests(RedisServerFixture redis) : EventLogContractTests
 {
     private readonly string _prefix = RedisServerFixture.NewKeyPrefix();
-    private readonly RedisEventLog _log = new(redis.Client);
+    private readonly RedisEventLog _log = new(redis.Multiplexer);
 
     protected override IEventLog Log => _log;
 

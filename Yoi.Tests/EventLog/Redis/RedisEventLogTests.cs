@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using StackExchange.Redis;
 using Yoi.EventLog;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol.Cursors;
@@ -11,7 +12,7 @@ namespace Yoi.Tests.EventLog.Redis;
 public sealed class RedisEventLogTests(RedisServerFixture redis)
 {
     private readonly string _prefix = RedisServerFixture.NewKeyPrefix();
-    private readonly RedisEventLog _log = new(redis.Client);
+    private readonly RedisEventLog _log = new(redis.Multiplexer);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static ReadOnlyMemory<byte> Json(int n) => Encoding.UTF8.GetBytes($$"""{"n":{{n}}}""");
 
@@ -29,9 +30,9 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         var stream = _prefix + "trace";
         var id = await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
 
-        var raw = Assert.Single(await redis.Client.StreamRangeAsync(stream, StreamRangeBound.Min, StreamRangeBound.Max, cancellationToken: Ct));
-        Assert.Equal(id, raw.Id);
-        Assert.Equal(["payload", "traceparent", "tracestate"], raw.Fields.Select(f => f.Name));
+        var raw = Assert.Single(await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream));
+        Assert.Equal(id.ToString(), (string?)raw.Id);
+        Assert.Equal(["payload", "traceparent", "tracestate"], raw.Values.Select(f => (string?)f.Name));
         var entry = Assert.Single(await _log.ReadAfterAsync(stream, StreamCursor.Zero, 10, Ct));
         Assert.StartsWith($"00-{parent.TraceId}-", entry.TraceParent);
         Assert.DoesNotContain(parent.SpanId.ToString(), entry.TraceParent); // the producer span's, not the parent's
@@ -44,8 +45,8 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         Activity.Current = null;
         var stream = _prefix + "plain";
         await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
-        var raw = Assert.Single(await redis.Client.StreamRangeAsync(stream, StreamRangeBound.Min, StreamRangeBound.Max, cancellationToken: Ct));
-        Assert.Equal(["payload"], raw.Fields.Select(f => f.Name));
+        var raw = Assert.Single(await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream));
+        Assert.Equal(["payload"], raw.Values.Select(f => (string?)f.Name));
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         var stream = _prefix + "age";
         var old = await _log.AppendAsync(stream, Json(0), StreamRetention.Unbounded, Ct);
         await Task.Delay(1100, Ct);
-        // MaxLength and MaxAge together: MAXLEN ~ on the XADD plus a pipelined XTRIM MINID ~.
+        // MaxLength and MaxAge together: the append script trims by MAXLEN ~ and by MINID ~.
         var fresh = await _log.AppendAsync(stream, Json(1), new StreamRetention(1000, TimeSpan.FromSeconds(1)), Ct);
         var ageOnly = await _log.AppendAsync(stream, Json(2), new StreamRetention(0, TimeSpan.FromSeconds(1)), Ct);
         var entries = await _log.ReadAfterAsync(stream, StreamCursor.Zero, 10, Ct);
@@ -151,5 +152,19 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         Assert.Empty(await _log.ReadAfterAsync(stream, StreamCursor.Max, 10, Ct));
         Assert.True(await _log.DeleteAsync(stream, Ct));
         Assert.False(await _log.DeleteAsync(stream, Ct));
+    }
+
+    [Fact]
+    public async Task Tail_holds_no_connection_of_its_own_while_many_tails_wait()
+    {
+        await using var own = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var log = new RedisEventLog(own);
+        var before = await RedisServerFixture.ConnectedClientsAsync(redis.Multiplexer);
+        var streams = Enumerable.Range(0, 20).Select(i => $"{_prefix}many:{i}").ToArray();
+        var tails = streams.Select(s => log.TailAsync([new(s, StreamCursor.Zero)], 10, TimeSpan.FromSeconds(20), Ct).AsTask()).ToArray();
+        await Task.Delay(200, Ct);
+        Assert.Equal(before, await RedisServerFixture.ConnectedClientsAsync(redis.Multiplexer));
+        foreach (var s in streams) await _log.AppendAsync(s, Json(1), StreamRetention.Unbounded, Ct);
+        foreach (var tail in tails) Assert.Single(Assert.Single(await tail.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Entries);
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Yoi.EventLog.Redis;
+using StackExchange.Redis;
 using Yoi.Tests.EventLog.Redis;
 
 [assembly: AssemblyFixture(typeof(RedisServerFixture))]
@@ -9,26 +9,32 @@ using Yoi.Tests.EventLog.Redis;
 namespace Yoi.Tests.EventLog.Redis;
 
 /// <summary>
-/// One real <c>redis-server</c> for the whole test run on a free loopback port, plus one shared client.
+/// One real <c>redis-server</c> for the whole test run on a free loopback port, plus one shared multiplexer, both
+/// started on first use: a run of tests that need no Redis needs no <c>redis-server</c> on the PATH.
 /// Tests that stop or restart a server start their own with <see cref="StartPrivateServerAsync"/>.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public sealed class RedisServerFixture : IAsyncDisposable
 {
-    private RedisServerProcess? _server;
-    private RedisClient? _client;
+    private readonly Lazy<RedisServerProcess> _server = new(() => RedisServerProcess.StartAsync().GetAwaiter().GetResult());
+    private readonly Lazy<ConnectionMultiplexer> _multiplexer;
+
+    public RedisServerFixture() =>
+        _multiplexer = new(() => ConnectionMultiplexer.Connect(ConnectionString + ",allowAdmin=true"));
 
     public string ConnectionString => $"127.0.0.1:{Server.Port}";
-    public RedisServerProcess Server => _server ?? throw new InvalidOperationException("Fixture not initialized.");
-    /// <summary>A client shared by the tests that only need ordinary commands.</summary>
-    public RedisClient Client => _client ?? throw new InvalidOperationException("Fixture not initialized.");
+    public RedisServerProcess Server => _server.Value;
+    /// <summary>A multiplexer shared by the tests that only need ordinary commands.</summary>
+    public IConnectionMultiplexer Multiplexer => _multiplexer.Value;
 
     /// <summary>A key prefix unique to one test.</summary>
     public static string NewKeyPrefix() => $"t:{Guid.NewGuid():N}:";
 
-    public async ValueTask InitializeAsync()
+    /// <summary><c>INFO clients</c>' <c>connected_clients</c> of the server the multiplexer talks to.</summary>
+    public static async Task<long> ConnectedClientsAsync(IConnectionMultiplexer redis)
     {
-        _server = await RedisServerProcess.StartAsync();
-        _client = await RedisClient.ConnectAsync(ConnectionString);
+        var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("clients");
+        var value = info.SelectMany(g => g).Single(p => p.Key == "connected_clients").Value;
+        return long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Starts an extra redis-server that only the calling test uses (extra args e.g. <c>--requirepass</c>).</summary>
@@ -36,8 +42,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_client is not null) await _client.DisposeAsync();
-        if (_server is not null) await _server.DisposeAsync();
+        if (_multiplexer.IsValueCreated) await _multiplexer.Value.DisposeAsync();
+        if (_server.IsValueCreated) await _server.Value.DisposeAsync();
     }
 }
 
@@ -106,6 +112,21 @@ public sealed class RedisServerProcess : IAsyncDisposable
             }
         }
         throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
+    }
+
+    /// <summary>Freezes the server with SIGSTOP: connections stay open, nothing is answered until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        var pid = (_process ?? throw new InvalidOperationException("redis-server is not running.")).Id;
+        using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start.");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill {signal} {pid} failed.");
     }
 
     /// <summary>Kills the server (connections drop at once).</summary>

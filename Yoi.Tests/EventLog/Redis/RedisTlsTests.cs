@@ -1,25 +1,29 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using StackExchange.Redis;
+using Yoi.EventLog;
 using Yoi.EventLog.Redis;
+using Yoi.Protocol.Cursors;
 
 namespace Yoi.Tests.EventLog.Redis;
 
-/// <summary>The client over TLS against a real redis-server started with a certificate the test made.</summary>
+/// <summary>The event log over TLS (<c>ssl=true</c> in the connection string) against a real redis-server with a certificate the test made.</summary>
 public sealed class RedisTlsTests
 {
     [Fact]
-    public async Task Tls_connection_with_a_pinned_certificate_runs_commands()
+    public async Task Tls_connection_with_a_pinned_certificate_appends_and_reads()
     {
         using var tls = TlsFiles.Create();
         await using var server = await RedisServerProcess.StartAsync(tls.ServerArgs);
-        var options = RedisConnectionOptions.Parse($"127.0.0.1:{server.Port},ssl=true");
-        options.CertificateValidation = (_, certificate, _, _) =>
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{server.Port},ssl=true,sslHost=127.0.0.1");
+        options.CertificateValidation += (_, certificate, _, _) =>
             certificate is not null && certificate.GetCertHashString() == tls.Thumbprint;
 
-        await using var client = await RedisClient.ConnectAsync(options, TestContext.Current.CancellationToken);
-        await client.SetAsync("tls:k", "over tls", cancellationToken: TestContext.Current.CancellationToken);
-        Assert.Equal("over tls", await client.GetStringAsync("tls:k", TestContext.Current.CancellationToken));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var log = new RedisEventLog(redis);
+        var id = await log.AppendAsync("tls:s", "{\"n\":1}"u8.ToArray(), StreamRetention.Unbounded, TestContext.Current.CancellationToken);
+        Assert.Equal(id, Assert.Single(await log.ReadAfterAsync("tls:s", StreamCursor.Zero, 10, TestContext.Current.CancellationToken)).Cursor);
     }
 
     [Fact]
@@ -27,10 +31,9 @@ public sealed class RedisTlsTests
     {
         using var tls = TlsFiles.Create();
         await using var server = await RedisServerProcess.StartAsync(tls.ServerArgs);
-        var options = RedisConnectionOptions.Parse($"127.0.0.1:{server.Port},ssl=true,connectTimeout=3000");
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{server.Port},ssl=true,connectTimeout=3000");
 
-        await Assert.ThrowsAsync<RedisConnectionException>(() =>
-            RedisClient.ConnectAsync(options, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<RedisConnectionException>(() => ConnectionMultiplexer.ConnectAsync(options));
     }
 
     /// <summary>A self-signed certificate for 127.0.0.1 written as PEM files, and the redis-server TLS arguments.</summary>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>The embedded engine: checkpoints in process memory, stored serialized like Redis stores them.</summary>
 public sealed class InMemorySnapshotStore : ISnapshotStore

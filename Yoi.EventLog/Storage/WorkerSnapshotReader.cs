@@ -3,7 +3,7 @@ using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>
 /// Builds a worker's snapshot the one way both the runtime (transcript) and the backend (snapshot frames) do:

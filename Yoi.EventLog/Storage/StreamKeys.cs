@@ -1,11 +1,12 @@
 using Yoi.Protocol.Api;
 
-namespace Yoi.Runtime.Streams;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>
-/// The Redis keys of one runtime: <c>{prefix}{runtime}:w:{worker}:events</c> per worker, <c>{prefix}{runtime}:events</c>
-/// for lifecycle events, <c>{prefix}{runtime}:workers</c> for the registry. Internal: never shown to clients.
-/// Ids are validated here, so an unchecked id can never become part of a key.
+/// The Redis keys of one runtime: <c>yoi:{rt-1}:w:{worker}:events</c> and <c>:state</c> per worker,
+/// <c>yoi:{rt-1}:events</c> for lifecycle events, <c>yoi:{rt-1}:workers</c> for the registry (with the default prefix
+/// <c>yoi:</c>). The runtime id in braces is a Redis Cluster hash tag: everything one runtime writes lives in one slot.
+/// Internal: never shown to clients. Ids are validated here, so an unchecked id can never become part of a key.
 /// </summary>
 public sealed class StreamKeys
 {
@@ -15,7 +16,7 @@ public sealed class StreamKeys
     {
         if (!ResourceId.IsValid(runtimeId)) throw new ArgumentException($"Invalid runtime id '{runtimeId}'.", nameof(runtimeId));
         RuntimeId = runtimeId;
-        _root = prefix + runtimeId + ":";
+        _root = prefix + "{" + runtimeId + "}:";
         RuntimeEvents = _root + "events";
         Registry = _root + "workers";
     }

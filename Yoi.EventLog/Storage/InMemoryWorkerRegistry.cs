@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>The embedded engine: records in process memory (lost with the process, like the in-memory event log).</summary>
 public sealed class InMemoryWorkerRegistry : IWorkerRegistry

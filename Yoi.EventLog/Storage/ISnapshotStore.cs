@@ -1,7 +1,7 @@
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Transcripts;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>
 /// Where a runtime keeps each worker's folded transcript, complete up to a cursor, so a snapshot survives

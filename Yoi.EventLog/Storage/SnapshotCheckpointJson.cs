@@ -3,7 +3,7 @@ using System.Text.Json;
 using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
 
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary><c>{"cursor":"&lt;id&gt;","snapshot":{...}}</c>, the stored form of a checkpoint.</summary>
 internal static class SnapshotCheckpointJson

@@ -1,4 +1,4 @@
-namespace Yoi.Runtime.State;
+namespace Yoi.EventLog.Storage;
 
 /// <summary>
 /// Where a runtime lists its workers so a restart loses none: one record per worker, written on create, run start,
