@@ -19,7 +19,7 @@ public sealed class OllamaProviderTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _server = await FakeOllamaServer.StartAsync();
-        _runtime = Runtime(_server, timeoutSeconds: 5, out _log);
+        _runtime = Runtime(_server, timeoutSeconds: 10, out _log);
     }
 
     public async ValueTask DisposeAsync()

@@ -23,9 +23,18 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _server = await FakeOpenAiServer.StartAsync();
+        _runtime = Runtime(_server.BaseUrl, timeoutSeconds: 10, out _log);
+    }
+
+    /// <summary>
+    /// A runtime on the in-memory engine whose openai provider points at <paramref name="baseUrl"/>. The timeout leaves room
+    /// for the first request of a test process (the OpenAI client's code is compiled then) on a loaded machine.
+    /// </summary>
+    private static WorkerRuntime Runtime(string baseUrl, double timeoutSeconds, out Yoi.EventLog.Memory.InMemoryEventLog log)
+    {
         var options = Options();
-        options.OpenAI = new OpenAiOptions { BaseUrl = _server.BaseUrl, ApiKey = ApiKey, Model = "fake-model", TimeoutSeconds = 1 };
-        _runtime = InMemory(out _log, options);
+        options.OpenAI = new OpenAiOptions { BaseUrl = baseUrl, ApiKey = ApiKey, Model = "fake-model", TimeoutSeconds = timeoutSeconds };
+        return InMemory(out log, options);
     }
 
     public async ValueTask DisposeAsync()
@@ -144,6 +153,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
                 _server.Enqueue(c => { c.Response.StatusCode = 401; return Task.CompletedTask; });
                 break;
             case "timeout":
+                await _runtime.DisposeAsync();
+                _runtime = Runtime(_server.BaseUrl, timeoutSeconds: 1, out _log);
                 _server.Enqueue(async c =>
                 {
                     c.Response.ContentType = "text/event-stream";
@@ -202,7 +213,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
             c.Response.ContentType = "text/event-stream";
             await c.Response.WriteAsync($"data: {FakeOpenAiServer.Content("thinking...")}\n\n");
             await c.Response.Body.FlushAsync();
-            await Task.Delay(TimeSpan.FromSeconds(0.9), c.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted);
         });
         var worker = await _runtime.CreateWorkerAsync(new CreateWorkerRequest("openai"), Ct);
         var run = await _runtime.SendInputAsync(worker.WorkerId, "wait", Ct);
