@@ -24,6 +24,9 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<AgUiSession>();
     private readonly CancellationTokenSource _finished = new();
 
+    /// <summary>The <c>retry</c> the GET stream gives an <c>EventSource</c>: a restarted Backend is found again soon.</summary>
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
     private string Stream => runtime.Keys.WorkerEvents(workerId);
 
     /// <summary>Subscribes to the worker's stream (before anything that could append to it).</summary>
@@ -92,6 +95,7 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         var sse = SseWriter.Start(context);
         try
         {
+            await sse.RetryAfterAsync(ReconnectDelay, ct);
             var mapper = await StartAsync(feed, sse, after, ct);
             while (await NextAsync(feed, sse, ct) is { } item)
             {
@@ -142,9 +146,11 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
     }
 
     /// <summary>
-    /// The mapper in the state the client's id leaves it in: the fold of the stream up to the cursor (from the stored
-    /// checkpoint when it is not past the cursor, else from the first retained event), and, for an id in the middle of
-    /// a worker event's AG-UI events, that event to map again. Null when the stream's start needed for it is gone.
+    /// The mapper in the state the client's id leaves it in: the fold of the stream up to the cursor, from the stored
+    /// checkpoint when it is not past the cursor, else from the first retained event; and, for an id in the middle of
+    /// a worker event's AG-UI events, that event to map again. The mapper needs only the run in flight at the cursor,
+    /// so a fold from a trimmed start is exact unless the stream now starts inside a run still open at the cursor:
+    /// then the state is lost (null).
     /// </summary>
     private async Task<(AgUiMapper Mapper, FeedItem? Pending)?> StateAtAsync(AgUiEventId id, CancellationToken ct)
     {
@@ -152,15 +158,18 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         var checkpoint = await services.GetRequiredService<ISnapshotStore>().LoadAsync(keys.WorkerState(workerId), ct);
         var state = new TranscriptState();
         var position = StreamCursor.Zero;
+        var trimmedStart = false;
         if (checkpoint is not null && (checkpoint.Cursor < id.Cursor || (checkpoint.Cursor == id.Cursor && id.Sent == 0)))
         {
             state = TranscriptState.FromSnapshot(projection.ProjectSnapshot(checkpoint.Snapshot));
             position = checkpoint.Cursor;
         }
-        else if (checkpoint is not null && await _log.GetMetadataAsync(Stream, ct) is { } metadata && metadata.EntriesAdded > metadata.Length)
+        else
         {
-            return null; // the checkpoint is past the cursor and the stream's start was trimmed: the fold up to it is lost
+            trimmedStart = await _log.GetMetadataAsync(Stream, ct) is { } metadata && metadata.EntriesAdded > metadata.Length;
         }
+        var insideCutRun = false; // the retained stream begins with events of a run whose run_start was trimmed
+        var sawRunStart = false;
         FeedItem? pending = null;
         while (position < id.Cursor)
         {
@@ -176,10 +185,22 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
                     pending = item;
                     break;
                 }
-                if (WorkerEventJson.TryDeserialize(item.Payload.Span, out var workerEvent, out _)) TranscriptFold.Apply(state, workerEvent);
+                if (!WorkerEventJson.TryDeserialize(item.Payload.Span, out var workerEvent, out _)) continue;
+                if (trimmedStart && !sawRunStart)
+                {
+                    if (workerEvent is RunStartEvent) sawRunStart = true;
+                    insideCutRun = workerEvent switch
+                    {
+                        RunStartEvent or RunEndEvent => false,
+                        StatusEvent or UserMessageEvent or WorkerCreatedEvent or WorkerStoppedEvent or DiagnosticEvent or UnknownEvent => insideCutRun,
+                        _ => true,
+                    };
+                }
+                TranscriptFold.Apply(state, workerEvent);
             }
             if (page.Count < 1000 || pending is not null) break;
         }
+        if (insideCutRun) return null;
         return (AgUiMapper.FromSnapshot(workerId, state.ToSnapshot()), pending);
     }
 

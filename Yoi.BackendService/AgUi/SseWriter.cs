@@ -50,6 +50,13 @@ internal sealed class SseWriter
         return FlushAsync(cancellationToken);
     }
 
+    /// <summary>How long an <c>EventSource</c> waits before it reconnects (with <c>Last-Event-ID</c>) after the stream ends.</summary>
+    public async Task RetryAfterAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await _response.Body.WriteAsync(Encoding.ASCII.GetBytes($"retry: {(long)delay.TotalMilliseconds}\n\n"), cancellationToken);
+        await _response.Body.FlushAsync(cancellationToken);
+    }
+
     public async Task KeepAliveAsync(CancellationToken cancellationToken)
     {
         await _response.Body.WriteAsync(KeepAlive, cancellationToken);

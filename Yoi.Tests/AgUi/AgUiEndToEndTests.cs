@@ -146,6 +146,44 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Under_retention_a_cut_run_resumes_exactly_from_checkpoints_and_a_trimmed_cursor_is_announced_as_expired()
+    {
+        // MAXLEN ~200: the runtime checkpoints every 50 events, so the resumed mapper starts from a checkpoint mid-run.
+        await using var stack = await AgUiStack.StartAsync(redis, deltaDelayMs: 2,
+            runtimeSettings: new Dictionary<string, string?> { ["Runtime:Retention:MaxLength"] = "200" });
+        var client = stack.Client();
+        var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        var events = $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui/events";
+        using var http = stack.Http();
+
+        List<SseEvent> before;
+        using (var response = await AgUiStack.PostAsync(http, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui",
+                   AgUiStack.Input(worker.WorkerId, "long 600"), Ct))
+        using (var sse = new SseReader(response))
+        {
+            before = await sse.ReadUntilAsync(e => e is TextMessageContent { Delta: " word300" });
+        }
+        using var resumedResponse = await AgUiStack.GetEventsAsync(http, events, before[^1].Id, Ct);
+        using var resumed = new SseReader(resumedResponse);
+        var after = await resumed.ReadUntilAsync(e => e is RunFinished or RunError);
+
+        var all = Events(before.Concat(after));
+        AgUiOrderRules.Check(all, threadStream: false);
+        Assert.IsType<RunFinished>(all[^1]);
+        Assert.Equal(string.Concat(Enumerable.Range(0, 600).Select(i => (i == 0 ? "" : " ") + "word" + i)), AssistantText(all));
+        Assert.Equal(after.Count, after.Select(e => e.Id).Distinct().Count());
+
+        using var expiredResponse = await AgUiStack.GetEventsAsync(http, events, before[0].Id, Ct);
+        using var expired = new SseReader(expiredResponse);
+        var notice = Assert.IsType<Custom>((await expired.NextAsync())!.Event);
+        Assert.Equal("cursor_expired", notice.Name);
+        var snapshot = Assert.IsType<MessagesSnapshot>((await expired.NextAsync())!.Event);
+        var transcript = await client.GetTranscriptAsync("rt-1", worker.WorkerId, Ct);
+        Assert.Equal(Assert.IsType<AssistantEntry>(transcript.Transcript[^1]).Text,
+            string.Concat(snapshot.Messages.OfType<AssistantMessage>().Select(m => m.Content)));
+    }
+
+    [Fact]
     public async Task A_viewer_sees_reasoning_redacted_and_cannot_start_a_run()
     {
         await using var stack = await AgUiStack.StartAsync(redis, withKeys: true);

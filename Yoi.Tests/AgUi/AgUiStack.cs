@@ -29,13 +29,13 @@ public sealed class AgUiStack : IAsyncDisposable
 
     /// <param name="withKeys">Configure a viewer and an operator key (else the open, keyless backend).</param>
     public static async Task<AgUiStack> StartAsync(RedisServerFixture redis, int deltaDelayMs = 1, bool withKeys = false,
-        IDictionary<string, string?>? backendSettings = null)
+        IDictionary<string, string?>? backendSettings = null, IDictionary<string, string?>? runtimeSettings = null)
     {
         var prefix = RedisServerFixture.NewKeyPrefix();
         var token = "runtime-token-" + Guid.NewGuid().ToString("N");
         ClientEdgeRecorder.Secret(token);
         ClientEdgeRecorder.Secret(prefix);
-        var runtime = RuntimeServiceApp.Build([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var runtimeConfiguration = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Runtime:Id"] = "rt-1",
@@ -43,7 +43,9 @@ public sealed class AgUiStack : IAsyncDisposable
             ["Runtime:KeyPrefix"] = prefix,
             ["Runtime:Scripted:DeltaDelayMs"] = deltaDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ConnectionStrings:redis"] = redis.ConnectionString,
-        }));
+        };
+        foreach (var (k, v) in runtimeSettings ?? new Dictionary<string, string?>()) runtimeConfiguration[k] = v;
+        var runtime = RuntimeServiceApp.Build([], configuration => configuration.AddInMemoryCollection(runtimeConfiguration));
         await runtime.StartAsync();
         var runtimeUrl = runtime.Urls.First();
         ClientEdgeRecorder.Secret(runtimeUrl);
@@ -151,7 +153,7 @@ public sealed class SseReader(HttpResponseMessage response) : IDisposable
                 Received.Add(e);
                 return e;
             }
-            if (line.StartsWith(':')) continue;
+            if (line.StartsWith(':') || line.StartsWith("retry: ", StringComparison.Ordinal)) continue;
             if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
             else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(line[6..]);
             else throw new Xunit.Sdk.XunitException($"Unexpected SSE line: {line}");
