@@ -42,6 +42,7 @@ internal sealed class BenchRig : IAsyncDisposable
                 ["Runtime__Id"] = RuntimeId,
                 ["Runtime__Token"] = Token,
                 ["ConnectionStrings__redis"] = rig.RedisEndpoint,
+                ["Runtime__MaxWorkers"] = "100000", // P4 creates 1,000 workers on top of the other scenarios
             }, TimeSpan.FromSeconds(60));
             await Task.Delay(200);
             rig.BaselineConnections = await rig.ConnectedClientsAsync();

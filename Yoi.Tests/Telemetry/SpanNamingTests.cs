@@ -15,6 +15,8 @@ public sealed class SpanNamingTests
 
     [Theory]
     [InlineData("yoi:rt-1:w:w-abc:events", "{prefix}{runtime_id}:w:{worker_id}:events", "rt-1", "w-abc")]
+    [InlineData("yoi:{rt-1}:w:w-abc:events", "{prefix}{runtime_id}:w:{worker_id}:events", "rt-1", "w-abc")]
+    [InlineData("yoi:{rt-1}:events", "{prefix}{runtime_id}:events", "rt-1", null)]
     [InlineData("test:7f3e:rt-2:w:w_9:events", "{prefix}{runtime_id}:w:{worker_id}:events", "rt-2", "w_9")]
     [InlineData("yoi:rt-1:events", "{prefix}{runtime_id}:events", "rt-1", null)]
     [InlineData("p:q:rt-3:events", "{prefix}{runtime_id}:events", "rt-3", null)]
