@@ -48,6 +48,12 @@ internal sealed class AgUiFeed : IAsyncDisposable
     /// <summary>The client fell behind its bounded queue; the feed ended (it resumes with its last id).</summary>
     public bool IsSlow => _subscriber.IsSlow;
 
+    /// <summary>
+    /// Retention trimmed events after <see cref="Position"/> before this client read them; the feed ended (it resumes
+    /// with its last id and is told <c>cursor_expired</c>). Never a silent jump over the gap.
+    /// </summary>
+    public bool IsGap { get; private set; }
+
     /// <summary>The cursor of the last item read (or the start position).</summary>
     public StreamCursor Position => _position;
 
@@ -66,7 +72,7 @@ internal sealed class AgUiFeed : IAsyncDisposable
         _started = true;
     }
 
-    /// <summary>The next item; null when the feed ended (the client was too slow, or the wait was cancelled).</summary>
+    /// <summary>The next item; null when the feed ended (the client was too slow, a gap, or the wait was cancelled).</summary>
     public async ValueTask<FeedItem?> ReadAsync(CancellationToken cancellationToken)
     {
         if (!_started) throw new InvalidOperationException("StartAfter first.");
@@ -83,10 +89,17 @@ internal sealed class AgUiFeed : IAsyncDisposable
                 }
                 if (_needRead)
                 {
-                    var page = await _log.ReadAfterAsync(_stream, _position, BacklogPage, cancellationToken);
-                    foreach (var e in page) _backlog.Enqueue(e);
-                    _needRead = page.Count == BacklogPage;
-                    if (page.Count > 0) continue;
+                    // Checked on every page: a producer faster than this client can trim entries it has not read yet.
+                    var page = await _log.ReadAfterClientCursorAsync(_stream, _position, BacklogPage, cancellationToken);
+                    if (page.Status != CursorStatus.Retained)
+                    {
+                        IsGap = true;
+                        _subscriber.Complete();
+                        return null;
+                    }
+                    foreach (var e in page.Entries) _backlog.Enqueue(e);
+                    _needRead = page.Entries.Count == BacklogPage;
+                    if (page.Entries.Count > 0) continue;
                 }
                 // The live buffer overflowed while the backlog was read: read the backlog again from here.
                 if (!_subscriber.TryGoLive(_position))

@@ -241,12 +241,19 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         }
     }
 
-    /// <summary>The feed ended without the client leaving: a slow consumer is told so (it resumes with its last id).</summary>
+    /// <summary>
+    /// The feed ended without the client leaving: a slow consumer, or one that retention overtook, is told so and the
+    /// response ends; it resumes with its last id (and then gets exactly the rest, or <c>cursor_expired</c> and a snapshot).
+    /// </summary>
     private async Task EndedAsync(AgUiFeed feed, SseWriter sse, CancellationToken ct)
     {
-        if (!feed.IsSlow || ct.IsCancellationRequested) return;
-        await sse.WriteAsync([Notice(DiagnosticCodes.SlowConsumer, "The client did not keep up; reconnect with the last event id to resume.")],
-            feed.Position, ct);
+        if (ct.IsCancellationRequested) return;
+        if (feed.IsGap)
+            await sse.WriteAsync([Notice(DiagnosticCodes.CursorExpired,
+                "Events after the last one sent were trimmed by retention before they could be sent; reconnect with the last event id.")], feed.Position, ct);
+        else if (feed.IsSlow)
+            await sse.WriteAsync([Notice(DiagnosticCodes.SlowConsumer, "The client did not keep up; reconnect with the last event id to resume.")],
+                feed.Position, ct);
     }
 
     /// <summary>A notice of the Backend itself (not a worker event): <c>CUSTOM</c> named by its code, <c>{code, message}</c>.</summary>
