@@ -6,8 +6,12 @@ using Yoi.Protocol.Cursors;
 
 namespace Yoi.BackendService.AgUi;
 
-/// <summary>A worker event as one client sees it: its cursor and its projected <c>{"event","data"}</c> bytes.</summary>
-internal readonly record struct FeedItem(StreamCursor Cursor, ReadOnlyMemory<byte> Payload);
+/// <summary>
+/// A worker event as one client sees it: its cursor and its projected <c>{"event","data"}</c> bytes; or a notice of the
+/// Backend about the runtime (<see cref="IsNotice"/>: a diagnostic frame <c>{"kind":"diagnostic","code","message"}</c>,
+/// at the feed's position, moving no position).
+/// </summary>
+internal readonly record struct FeedItem(StreamCursor Cursor, ReadOnlyMemory<byte> Payload, bool IsNotice = false);
 
 /// <summary>
 /// One AG-UI client's events of a worker stream, in cursor order: the log after a position (the client's backlog),
@@ -111,6 +115,14 @@ internal sealed class AgUiFeed : IAsyncDisposable
             }
             while (_subscriber.TryRead(out var frame))
             {
+                if (frame.IsNotice) return new FeedItem(_position, frame.Bytes, IsNotice: true);
+                if (frame.IsGap)
+                {
+                    // The shared read found entries trimmed before it read them: what follows does not continue this.
+                    IsGap = true;
+                    _subscriber.Complete();
+                    return null;
+                }
                 if (frame.Cursor <= _position) continue;
                 _position = frame.Cursor;
                 return new FeedItem(frame.Cursor, PayloadOf(frame.Bytes));
