@@ -76,6 +76,9 @@ public static class BackendApp
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Strict request bodies (docs/security.md): exact names, no property twice.
+            json.SerializerOptions.PropertyNameCaseInsensitive = false;
+            json.SerializerOptions.AllowDuplicateProperties = false;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
         });

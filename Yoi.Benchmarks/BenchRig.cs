@@ -72,13 +72,58 @@ internal sealed class BenchRig : IAsyncDisposable
             [$"services__{RuntimeId}__http__0"] = Runtime.Url.ToString().TrimEnd('/'),
         };
         foreach (var (key, value) in extra) environment[key] = value;
+        AddExperimentEnvironment(environment);
+        return ServiceProcess.StartAsync(name, "Yoi.BackendService", environment, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// The bare-Kestrel floor (this benchmark's floor-server mode) with the Backend's GC settings: the GC properties of
+    /// the Backend's runtimeconfig.json as DOTNET_ environment (which the runtime reads before runtimeconfig), then the
+    /// scenario's and the experiment's environment, as for a Backend.
+    /// </summary>
+    public Task<ServiceProcess> StartFloorAsync(string name, IReadOnlyDictionary<string, string> extra)
+    {
+        var environment = BackendGcEnvironment();
+        foreach (var (key, value) in extra) environment[key] = value;
+        AddExperimentEnvironment(environment);
+        return ServiceProcess.StartDllAsync(name, typeof(BenchRig).Assembly.Location, ["floor-server"], environment, TimeSpan.FromSeconds(60));
+    }
+
+    private static Dictionary<string, string> BackendGcEnvironment()
+    {
+        var config = Path.ChangeExtension(ServiceProcess.LocateDll("Yoi.BackendService"), ".runtimeconfig.json");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+        var properties = document.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var p) ? p : default;
+        string? Property(string key) => properties.ValueKind == System.Text.Json.JsonValueKind.Object && properties.TryGetProperty(key, out var v)
+            ? v.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.True => "1",
+                System.Text.Json.JsonValueKind.False => "0",
+                System.Text.Json.JsonValueKind.Number => v.GetInt64().ToString("x", CultureInfo.InvariantCulture),
+                _ => null,
+            }
+            : null;
+        // The runtime's defaults where the Backend's config says nothing (the benchmark's own config differs).
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_gcServer"] = Property("System.GC.Server") ?? "0",
+            ["DOTNET_gcConcurrent"] = Property("System.GC.Concurrent") ?? "1",
+        };
+        foreach (var (key, variable) in new[] { ("System.GC.HeapCount", "DOTNET_GCHeapCount"), ("System.GC.ConserveMemory", "DOTNET_GCConserveMemory"),
+                     ("System.GC.HeapHardLimit", "DOTNET_GCHeapHardLimit"), ("System.GC.DynamicAdaptationMode", "DOTNET_GCDynamicAdaptationMode"),
+                     ("System.GC.RetainVM", "DOTNET_GCRetainVM"), ("System.GC.NoAffinitize", "DOTNET_GCNoAffinitize") })
+            if (Property(key) is { } value) environment[variable] = value;
+        return environment;
+    }
+
+    private static void AddExperimentEnvironment(Dictionary<string, string> environment)
+    {
         // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to every Backend process (P6's too).
         foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             var at = pair.IndexOf('=');
             if (at > 0) environment[pair[..at]] = pair[(at + 1)..];
         }
-        return ServiceProcess.StartAsync(name, "Yoi.BackendService", environment, TimeSpan.FromSeconds(60));
     }
 
     public Uri WorkerWs(string workerId, ServiceProcess? backend = null) =>

@@ -61,6 +61,8 @@ internal sealed class BenchSocket(Uri uri, DeliveryTracker tracker, bool fullPar
     /// <summary>Expect the sequence to start here (a gap before the first event is a loss).</summary>
     public long ExpectFrom { get; init; } = -1;
     public long LastReceivedAt;
+    /// <summary>Started once the handshake completes (the bare-Kestrel floor sends no snapshot).</summary>
+    public bool StartOnConnect { get; init; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +84,7 @@ internal sealed class BenchSocket(Uri uri, DeliveryTracker tracker, bool fullPar
                     await Task.Delay(200 * attempts, cancellationToken);
                     continue;
                 }
-                if (_last is not null && !_started.Task.IsCompleted) _started.TrySetResult(); // resuming: subscribed before replay
+                if ((_last is not null || StartOnConnect) && !_started.Task.IsCompleted) _started.TrySetResult(); // resuming: subscribed before replay
                 var reconnect = await ReceiveAsync(socket, buffer, cancellationToken);
                 if (!reconnect) return;
                 Reconnects++;

@@ -41,8 +41,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<ServiceProcess> StartAsync(string name, string project, IReadOnlyDictionary<string, string> environment,
-        TimeSpan timeout)
+    public static Task<ServiceProcess> StartAsync(string name, string project, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout) => StartDllAsync(name, LocateDll(project), [], environment, timeout);
+
+    /// <summary>Any dll that serves <c>/health</c> on ASPNETCORE_URLS (the Yoi services, the benchmark's floor-server mode).</summary>
+    public static async Task<ServiceProcess> StartDllAsync(string name, string dll, IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -52,7 +56,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(LocateDll(project));
+        info.ArgumentList.Add(dll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -47,8 +47,32 @@ public sealed class YoiClient
     public Task<RuntimeInfo> GetRuntimeAsync(string runtimeId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}", null, ApiJsonContext.Default.RuntimeInfo, cancellationToken);
 
+    /// <summary>The first page of a runtime's workers (oldest first); <see cref="ReadWorkersAsync"/> reads them all.</summary>
     public Task<WorkerList> ListWorkersAsync(string runtimeId, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/workers", null, ApiJsonContext.Default.WorkerList, cancellationToken);
+        ListWorkersAsync(runtimeId, limit: null, after: null, cancellationToken);
+
+    /// <summary>One page of workers after <paramref name="after"/> (a page's <c>next_cursor</c>).</summary>
+    public Task<WorkerList> ListWorkersAsync(string runtimeId, int? limit, string? after, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (limit is { } l) query.Add("limit=" + l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (after is not null) query.Add("after=" + Uri.EscapeDataString(after));
+        return SendAsync(HttpMethod.Get, $"api/runtimes/{E(runtimeId)}/workers" + (query.Count > 0 ? "?" + string.Join('&', query) : ""),
+            null, ApiJsonContext.Default.WorkerList, cancellationToken);
+    }
+
+    /// <summary>Every worker of the runtime, page by page, oldest first.</summary>
+    public async IAsyncEnumerable<WorkerInfo> ReadWorkersAsync(string runtimeId, int? pageSize = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? after = null;
+        do
+        {
+            var page = await ListWorkersAsync(runtimeId, pageSize, after, cancellationToken);
+            foreach (var worker in page.Workers) yield return worker;
+            after = page.NextCursor;
+        } while (after is not null);
+    }
 
     public Task<WorkerInfo> CreateWorkerAsync(string runtimeId, CreateWorkerRequest? request = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/runtimes/{E(runtimeId)}/workers",

@@ -31,6 +31,14 @@ public static class RuntimeServiceApp
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.AddYoiProblemDetails();
+        // Request bodies bind through the same strict, snake_case contract the Backend and clients use.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.PropertyNameCaseInsensitive = false;
+            json.SerializerOptions.AllowDuplicateProperties = false;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+        });
         builder.Services.AddExceptionHandler<RuntimeExceptionHandler>();
         builder.Services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);

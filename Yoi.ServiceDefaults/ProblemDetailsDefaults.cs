@@ -29,19 +29,19 @@ public static class ProblemDetailsDefaults
         var status = problem.Status ?? http.Response.StatusCode;
         problem.Type = "about:blank";
         problem.Instance = null;
-        problem.Extensions.Remove("traceId");
-        problem.Extensions.Remove("requestId");
-        if (!problem.Extensions.ContainsKey(Code))
+        var extensions = problem.Extensions;
+        if (!extensions.TryGetValue(Code, out var code) || code is null)
         {
-            var (code, title, detail) = Bodiless(status, http.Request.Method);
-            problem.Extensions[Code] = code;
+            (code, var title, var detail) = Bodiless(status, http.Request.Method);
             problem.Title = title;
             problem.Detail ??= detail;
         }
-        if (!problem.Extensions.ContainsKey(RuntimeId) && RouteRuntimeId(http) is { } runtimeId) problem.Extensions[RuntimeId] = runtimeId;
-        else if (problem.Extensions.TryGetValue(RuntimeId, out var given) && given is null) problem.Extensions.Remove(RuntimeId);
-        problem.Extensions.Remove(TraceId);
-        problem.Extensions[TraceId] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
+        var runtimeId = extensions.TryGetValue(RuntimeId, out var given) && given is not null ? given : RouteRuntimeId(http);
+        // Rebuilt in the documented order (code, runtime_id, trace_id); the framework's own traceId and requestId go.
+        extensions.Clear();
+        extensions[Code] = code;
+        if (runtimeId is not null) extensions[RuntimeId] = runtimeId;
+        extensions[TraceId] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
     }
 
     /// <summary>Writes a problem with its code (and runtime id, when known) through the framework's problem details service.</summary>

@@ -46,10 +46,12 @@ public sealed partial class CrossSiteGuard(RequestDelegate next, OriginPolicy or
         await next(context);
     }
 
+    /// <summary>JSON, or no content type at all from a caller that sent <c>Authorization</c> (a bodiless command).</summary>
     private static bool IsJsonOrPreflighted(HttpRequest request) =>
-        request.Headers.Authorization.Count > 0
-        || (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-            && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase));
+        request.ContentType is null
+            ? request.Headers.Authorization.Count > 0
+            : MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+              && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a cross-site {Method} {Path}")]
     private static partial void LogRefused(ILogger logger, string method, string path);

@@ -23,7 +23,9 @@ public static class RuntimeEndpoints
 
     public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runtimes").RequireAuthorization(ClientRoles.Viewer).WithTags("runtimes");
+        // Bodies are bound by the framework ([FromBody], strict JSON of ApiJsonContext) and held to 64 KiB (413 beyond).
+        var api = app.MapGroup("/api/runtimes").RequireAuthorization(ClientRoles.Viewer).WithTags("runtimes")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
 
         api.MapGet("/", ListRuntimes).WithName("ListRuntimes").WithSummary("Configured runtimes with availability.")
             .Produces<RuntimeList>();
@@ -75,25 +77,21 @@ public static class RuntimeEndpoints
             return Results.NoContent();
         });
 
-    private static Task<IResult> CreateWorker(HttpContext context, string rid) =>
+    private static Task<IResult> CreateWorker(HttpContext context, string rid, [FromBody] CreateWorkerRequest? request) =>
         Handle(context, rid, null, RuntimeCommands.CreateWorker, async (r, ct) =>
         {
-            var (request, error) = await ReadBodyAsync(context, ApiJsonContext.Default.CreateWorkerRequest, allowEmpty: true);
-            if (error is not null) return ApiProblems.InvalidRequest(error, rid);
             var worker = await r.Source.CreateWorkerAsync(request ?? new CreateWorkerRequest(), ct);
-            return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created,
-                $"/api/runtimes/{rid}/workers/{worker.WorkerId}");
+            context.Response.Headers.Location = $"/api/runtimes/{rid}/workers/{worker.WorkerId}";
+            return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created);
         });
 
     private static Task<IResult> GetWorker(HttpContext context, string rid, string wid) =>
         Handle(context, rid, wid, null, async (r, ct) => Json(await r.Source.GetWorkerAsync(wid, ct), ApiJsonContext.Default.WorkerInfo));
 
-    private static Task<IResult> SendInput(HttpContext context, string rid, string wid) =>
+    private static Task<IResult> SendInput(HttpContext context, string rid, string wid, [FromBody] InputRequest request) =>
         Handle(context, rid, wid, RuntimeCommands.Input, async (r, ct) =>
         {
-            var (request, error) = await ReadBodyAsync(context, ApiJsonContext.Default.InputRequest, allowEmpty: false);
-            if (error is not null) return ApiProblems.InvalidRequest(error, rid);
-            if (string.IsNullOrWhiteSpace(request?.Text)) return ApiProblems.InvalidRequest("The 'text' property is required.", rid);
+            if (string.IsNullOrWhiteSpace(request.Text)) return ApiProblems.InvalidRequest("The 'text' property is required.", rid);
             return Accepted(await r.Source.SendInputAsync(wid, request.Text, ct));
         });
 
@@ -214,51 +212,10 @@ public static class RuntimeEndpoints
         }
     }
 
-    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK, string? location = null) =>
-        new JsonBodyResult<T>(value, typeInfo, status, location);
+    /// <summary>The value through its source-generated contract (exact snake_case, nulls left out).</summary>
+    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
+        TypedResults.Json(value, typeInfo, statusCode: status);
 
     private static IResult Accepted(CommandAccepted accepted) =>
         Json(accepted, ApiJsonContext.Default.CommandAccepted, StatusCodes.Status202Accepted);
-
-    private static async Task<(T? Value, string? Error)> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty)
-        where T : class
-    {
-        var request = context.Request;
-        if (request.ContentLength > MaxBodyBytes) throw TooLarge();
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0) return allowEmpty ? (null, null) : (null, "A JSON body is required.");
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, "The body must be application/json.");
-        try
-        {
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);
-            return value is null ? (null, "The body must be a JSON object.") : (value, null);
-        }
-        catch (JsonException)
-        {
-            return (null, "The body is not valid JSON of the expected shape.");
-        }
-    }
-
-    /// <summary>Answered 413 <c>payload_too_large</c> by the problem middleware, as the Runtime answers.</summary>
-    private static BadHttpRequestException TooLarge() =>
-        new($"The request body is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
-
-    private sealed class JsonBodyResult<T>(T value, JsonTypeInfo<T> typeInfo, int status, string? location) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            if (location is not null) httpContext.Response.Headers.Location = location;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            await JsonSerializer.SerializeAsync(httpContext.Response.Body, value, typeInfo, httpContext.RequestAborted);
-        }
-    }
 }

@@ -33,7 +33,9 @@ internal static class ListCommands
         var command = new Command("workers", "List a runtime's workers.") { runtime };
         command.SetAction((parse, ct) => CliContext.RunAsync(async ct =>
         {
-            var list = await CliContext.Client(parse).ListWorkersAsync(parse.GetValue(runtime)!, ct);
+            var workers = new List<WorkerInfo>();
+            await foreach (var worker in CliContext.Client(parse).ReadWorkersAsync(parse.GetValue(runtime)!, cancellationToken: ct)) workers.Add(worker);
+            var list = new WorkerList(workers);
             if (parse.GetValue(CliContext.Json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(list, ApiJsonContext.Default.WorkerList));

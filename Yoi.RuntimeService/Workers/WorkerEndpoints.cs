@@ -52,11 +52,9 @@ public static class WorkerEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> CreateWorker(HttpRequest request, IWorkerRuntime runtime)
+    private static async Task<IResult> CreateWorker([FromBody] CreateWorkerRequest? body, IWorkerRuntime runtime, CancellationToken cancellationToken)
     {
-        var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.CreateWorkerRequest, optional: true)
-            ?? new CreateWorkerRequest();
-        var worker = await runtime.CreateWorkerAsync(body, request.HttpContext.RequestAborted);
+        var worker = await runtime.CreateWorkerAsync(body ?? new CreateWorkerRequest(), cancellationToken);
         return new LocatedResult(TypedResults.Json(worker, ApiJsonContext.Default.WorkerInfo, statusCode: StatusCodes.Status201Created),
             $"/v1/workers/{worker.WorkerId}");
     }
@@ -64,12 +62,12 @@ public static class WorkerEndpoints
     private static JsonHttpResult<WorkerInfo> GetWorker(string id, IWorkerRuntime runtime) =>
         TypedResults.Json(runtime.GetWorker(id), ApiJsonContext.Default.WorkerInfo);
 
-    private static async Task<JsonHttpResult<CommandAccepted>> SendInput(string id, HttpRequest request, IWorkerRuntime runtime)
+    private static async Task<JsonHttpResult<CommandAccepted>> SendInput(string id, [FromBody] InputRequest body, IWorkerRuntime runtime,
+        CancellationToken cancellationToken)
     {
-        runtime.GetWorker(id); // 400/404 before the body is looked at
-        var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.InputRequest, optional: false);
-        if (body?.Text is null) throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, "The 'text' field (a string) is required.");
-        return Accepted(await runtime.SendInputAsync(id, body.Text, request.HttpContext.RequestAborted));
+        runtime.GetWorker(id);
+        if (body.Text is null) throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, "The 'text' field (a string) is required.");
+        return Accepted(await runtime.SendInputAsync(id, body.Text, cancellationToken));
     }
 
     private static async Task<JsonHttpResult<CommandAccepted>> Cancel(string id, IWorkerRuntime runtime, CancellationToken cancellationToken) =>

@@ -58,6 +58,12 @@ public sealed class YoiClientTests(Yoi.Tests.EventLog.Redis.RedisServerFixture r
         await foreach (var frame in client.ReadEventsAsync("rt-1", worker.WorkerId, after, pageSize: 1, cancellationToken: Ct)) tail.Add(frame);
         Assert.Equal(whole.Events.TakeLast(2).Select(e => e.Cursor), tail.Cast<EventFrame>().Select(e => e.Cursor));
 
+        var second = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        var third = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        var all = new List<string>();
+        await foreach (var w in client.ReadWorkersAsync("rt-1", pageSize: 1, cancellationToken: Ct)) all.Add(w.WorkerId);
+        Assert.Equal([worker.WorkerId, second.WorkerId, third.WorkerId], all);
+
         var noKey = await Assert.ThrowsAsync<YoiApiException>(() => Resolve(host.BaseUri, null).ListRuntimesAsync(Ct));
         Assert.Equal((401, "unauthorized"), (noKey.Status, noKey.Code));
     }

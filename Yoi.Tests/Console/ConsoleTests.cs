@@ -210,4 +210,36 @@ public sealed class ConsoleTests(ChromiumFixture chromium, RedisServerFixture re
             await page.Context.CloseAsync();
         }
     }
+
+    [Fact]
+    public async Task Cancel_ends_a_long_run_as_cancelled_and_after_Stop_a_send_shows_the_typed_error()
+    {
+        await using var stack = await RuntimeBackendStack.StartAsync(redis, deltaDelayMs: 20);
+        var worker = await stack.Backend!.Client().CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        var page = await chromium.NewPageAsync(stack.BaseUri);
+        try
+        {
+            await page.GotoAsync($"/#/runtimes/rt-1/workers/{worker.WorkerId}");
+            var log = page.GetByRole(AriaRole.Log, new() { Name = "Transcript" });
+            await page.GetByLabel("Message", new() { Exact = true }).FillAsync("tell me a story, long 5000");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+            var run = log.Locator("article.assistant").First;
+            await Expect(run.Locator(".answer").First).Not.ToBeEmptyAsync();
+            await Expect(page.Locator(".title .badge")).ToHaveTextAsync("running");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true }).ClickAsync();
+            await Expect(run.Locator(".meta")).ToContainTextAsync("cancelled");
+            await Expect(page.Locator(".title .badge")).ToHaveTextAsync("idle");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true }).ClickAsync();
+            await Expect(page.Locator(".title .badge")).ToHaveTextAsync("stopped");
+            await page.GetByLabel("Message", new() { Exact = true }).FillAsync("are you there?");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("worker_stopped");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
 }

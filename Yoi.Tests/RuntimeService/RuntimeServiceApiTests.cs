@@ -178,7 +178,7 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
         await AssertProblemAsync(await PostInputAsync(Client, worker.WorkerId, JsonSerializer.Serialize(new { text = new string('x', 70_000) })),
             HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         await AssertProblemAsync(await PostInputAsync(Client, worker.WorkerId, """{"text":"hi"}""", "text/plain"),
-            HttpStatusCode.BadRequest, "invalid_request");
+            HttpStatusCode.UnsupportedMediaType, "invalid_request"); // the framework's body binding
     }
 
     [Fact]

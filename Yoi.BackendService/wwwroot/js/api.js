@@ -24,7 +24,8 @@ async function call(method, path, body) {
   const headers = { Accept: "application/json" };
   const key = apiKey();
   if (key) headers.Authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // Every state-changing request is typed JSON, also with no body: the Backend refuses untyped ones (docs/security.md).
+  if (method !== "GET") headers["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

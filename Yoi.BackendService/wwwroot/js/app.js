@@ -45,7 +45,7 @@ function setCrumbs(route) {
   crumbs.replaceChildren(...items);
 }
 
-async function render() {
+async function render(event) {
   if (current) current.dispose();
   current = null;
   const route = parseRoute();
@@ -58,6 +58,8 @@ async function render() {
   main.replaceChildren(view.element);
   const heading = main.querySelector("h1");
   if (heading) document.title = `${heading.textContent} · Yoi console`;
+  // After following a link, start reading (and tabbing) at the new page's content.
+  if (event?.type === "hashchange") main.focus({ preventScroll: true });
 }
 
 document.getElementById("key-form").addEventListener("submit", (e) => {
@@ -65,10 +67,12 @@ document.getElementById("key-form").addEventListener("submit", (e) => {
   const input = document.getElementById("api-key");
   setApiKey(input.value.trim());
   input.value = "";
+  input.placeholder = apiKey() ? "key in use" : "";
   render();
 });
 document.getElementById("forget-key").addEventListener("click", () => {
   setApiKey(null);
+  document.getElementById("api-key").placeholder = "";
   render();
 });
 if (apiKey()) document.getElementById("api-key").placeholder = "key in use";

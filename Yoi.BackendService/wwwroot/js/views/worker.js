@@ -175,6 +175,8 @@ function updateEntry(el, entry) {
   });
   while (parts.children.length > entry.parts.length) parts.lastElementChild.remove();
   el.classList.toggle("live", !!entry.live);
+  // While the answer streams in, screen readers wait for it instead of announcing every delta.
+  el.setAttribute("aria-busy", entry.live ? "true" : "false");
   el.querySelector(".meta").replaceChildren(...meta(entry));
 }
 
