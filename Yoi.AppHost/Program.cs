@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using Yoi.AppHost.Topology;
 
+// The topology (docs/configuration.md, "AppHost"): Redis, the runtimes rt-1..rt-N, the Backend in front of them.
 AppHostOptions options;
 try
 {
@@ -12,29 +12,38 @@ catch (OptionsException e)
     return 2;
 }
 
-using var shutdown = new CancellationTokenSource();
-void OnSignal(PosixSignalContext context)
-{
-    context.Cancel = true;
-    shutdown.Cancel();
-}
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+var builder = DistributedApplication.CreateBuilder(options.AspireArgs);
+var redis = RedisTopology.Add(builder, options);
 
-await using var topology = new LocalTopology(options, Console.Out);
-try
+var backend = builder.AddProject<Projects.Yoi_BackendService>("backend")
+    .WithHttpEndpoint(port: options.BackendPort == 0 ? null : options.BackendPort, name: "http")
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+for (var i = 0; i < options.Runtimes; i++)
 {
-    var backendUrl = await topology.StartAsync(shutdown.Token);
-    Console.WriteLine($"Backend ready: {backendUrl}");
-    await Task.Delay(Timeout.Infinite, shutdown.Token);
+    var id = $"rt-{i + 1}";
+    var registry = $"Backend__Runtimes__{i}__";
+    backend.WithEnvironment(registry + "Id", id);
+    if (redis is null)
+    {
+        backend.WithEnvironment(registry + "Source", "embedded"); // the single-process topology
+        continue;
+    }
+
+    var token = builder.AddParameter($"{id}-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+    var runtime = builder.AddProject<Projects.Yoi_RuntimeService>(id)
+        .WithHttpEndpoint(name: "http")
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment("Runtime__Id", id)
+        .WithEnvironment("Runtime__Token", token)
+        .WithReference(redis).WaitForRedis(redis);
+    backend.WithEnvironment(registry + "Source", "remote")
+        .WithEnvironment(registry + "Token", token)
+        .WithReference(runtime).WaitFor(runtime);
 }
-catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
-{
-}
-catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException)
-{
-    Console.Error.WriteLine($"AppHost: {e.Message}");
-    return 1;
-}
-Console.WriteLine("AppHost: stopping");
+if (redis is not null) backend.WithReference(redis).WaitForRedis(redis);
+
+ReadyAnnouncement.Register(builder, backend);
+await builder.Build().RunAsync();
 return 0;

@@ -25,12 +25,14 @@ public sealed class RuntimeOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
-    /// <summary><c>Runtime:DefaultProvider</c>: <c>scripted</c> or <c>openai</c>.</summary>
+    /// <summary><c>Runtime:DefaultProvider</c>: <c>scripted</c>, <c>openai</c> or <c>ollama</c>.</summary>
     public string DefaultProvider { get; set; } = Providers.ProviderNames.Scripted;
 
     public ScriptedOptions Scripted { get; set; } = new();
 
     public OpenAiOptions OpenAI { get; set; } = new();
+
+    public OllamaOptions Ollama { get; set; } = new();
 
     /// <summary><c>Runtime:EventLogOutageLimitSeconds</c>: how long a worker's events may fail to be stored before its run fails.</summary>
     public double EventLogOutageLimitSeconds { get; set; } = 30;
@@ -79,21 +81,27 @@ public sealed class RuntimeOptions
         if (Retention.MaxLength < 1) errors.Add("Runtime:Retention:MaxLength must be at least 1.");
         if (Retention.MaxAgeSeconds is <= 0) errors.Add("Runtime:Retention:MaxAgeSeconds must be positive when set.");
         if (!Providers.ProviderNames.IsKnown(DefaultProvider))
-            errors.Add($"Runtime:DefaultProvider must be '{Providers.ProviderNames.Scripted}' or '{Providers.ProviderNames.OpenAi}'.");
+            errors.Add($"Runtime:DefaultProvider must be one of {string.Join(", ", Providers.ProviderNames.All.Select(n => $"'{n}'"))}.");
         if (Scripted.DeltaDelayMs is < 0 or > 60_000) errors.Add("Runtime:Scripted:DeltaDelayMs must be between 0 and 60000.");
-        if (Scripted.LongDeltas is < 0 or > Providers.ScriptedProvider.MaxLongDeltas)
-            errors.Add($"Runtime:Scripted:LongDeltas must be between 0 and {Providers.ScriptedProvider.MaxLongDeltas}.");
-        if (OpenAI.BaseUrl is { Length: > 0 } url
-            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-            errors.Add("Runtime:OpenAI:BaseUrl must be an absolute http(s) URL.");
+        if (Scripted.LongDeltas is < 0 or > Providers.ScriptedChatClient.MaxLongDeltas)
+            errors.Add($"Runtime:Scripted:LongDeltas must be between 0 and {Providers.ScriptedChatClient.MaxLongDeltas}.");
+        if (OpenAI.BaseUrl is { Length: > 0 } url && !IsHttpUrl(url)) errors.Add("Runtime:OpenAI:BaseUrl must be an absolute http(s) URL.");
         if (OpenAI.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:OpenAI:TimeoutSeconds must be between 1 and 3600.");
+        if (OpenAI.MaxRetries is < 0 or > 10) errors.Add("Runtime:OpenAI:MaxRetries must be between 0 and 10.");
         if (DefaultProvider == Providers.ProviderNames.OpenAi && !OpenAI.IsConfigured)
             errors.Add("Runtime:OpenAI:BaseUrl and Runtime:OpenAI:Model are required when Runtime:DefaultProvider is 'openai'.");
+        if (Ollama.Endpoint is { Length: > 0 } endpoint && !IsHttpUrl(endpoint)) errors.Add("Runtime:Ollama:Endpoint must be an absolute http(s) URL.");
+        if (Ollama.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:Ollama:TimeoutSeconds must be between 1 and 3600.");
+        if (DefaultProvider == Providers.ProviderNames.Ollama && !Ollama.IsConfigured)
+            errors.Add("Runtime:Ollama:Endpoint and Runtime:Ollama:Model are required when Runtime:DefaultProvider is 'ollama'.");
         if (EventLogOutageLimitSeconds is <= 0 or > 86_400) errors.Add("Runtime:EventLogOutageLimitSeconds must be between 0 and 86400 (exclusive of 0).");
         if (MaxWorkers is < 1 or > 1_000_000) errors.Add("Runtime:MaxWorkers must be between 1 and 1000000.");
         if (MaxInputChars is < 1 or > 1_000_000) errors.Add("Runtime:MaxInputChars must be between 1 and 1000000.");
         return errors;
     }
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     public StreamRetentionSettings ToRetention() => new(Retention.MaxLength,
         Retention.MaxAgeSeconds is { } age ? TimeSpan.FromSeconds(age) : null);
@@ -133,10 +141,27 @@ public sealed class OpenAiOptions
     /// <summary><c>Runtime:OpenAI:Model</c>.</summary>
     public string? Model { get; set; }
 
-    /// <summary><c>Runtime:OpenAI:TimeoutSeconds</c>: longest wait for the response headers and between two stream chunks.</summary>
+    /// <summary><c>Runtime:OpenAI:TimeoutSeconds</c>: longest wait for the response and between two streamed chunks.</summary>
     public double TimeoutSeconds { get; set; } = 60;
 
+    /// <summary><c>Runtime:OpenAI:MaxRetries</c>: retries of a failed request (HTTP 429, 5xx) by the OpenAI client, with its backoff.</summary>
+    public int MaxRetries { get; set; }
+
     public bool IsConfigured => !string.IsNullOrEmpty(BaseUrl) && !string.IsNullOrEmpty(Model);
+}
+
+public sealed class OllamaOptions
+{
+    /// <summary><c>Runtime:Ollama:Endpoint</c>, e.g. <c>http://localhost:11434</c>; requests go to <c>{Endpoint}/api/chat</c>.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary><c>Runtime:Ollama:Model</c>, e.g. <c>llama3.2</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary><c>Runtime:Ollama:TimeoutSeconds</c>: longest wait for the response (a model load included) and between two streamed chunks.</summary>
+    public double TimeoutSeconds { get; set; } = 300;
+
+    public bool IsConfigured => !string.IsNullOrEmpty(Endpoint) && !string.IsNullOrEmpty(Model);
 }
 
 /// <summary>A missing or invalid setting; the message names it.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ namespace Yoi.Runtime;
 /// Registers a runtime from configuration: <see cref="RuntimeOptions"/> (validated now; a bad setting throws
 /// <see cref="RuntimeConfigurationException"/> naming it), its worker registry (the storage itself, Redis or in memory,
 /// comes from <c>AddYoiEventLog</c>), the
-/// <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/>, and a hosted service that loads the registry at start
+/// <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/> (with every <see cref="AIFunction"/> registered in the
+/// container as a host tool beside <c>clock</c> and <c>calc</c>), and a hosted service that loads the registry at start
 /// and flushes events at shutdown.
 /// </summary>
 public static class RuntimeServiceCollectionExtensions
@@ -31,7 +33,7 @@ public static class RuntimeServiceCollectionExtensions
             var redis = sp.GetService<IConnectionMultiplexer>();
             return new WorkerRuntime(options, sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<ISnapshotStore>(),
                 sp.GetRequiredService<IWorkerRegistry>(), sp.GetRequiredService<ILoggerFactory>(),
-                redis is null ? null : () => redis.IsConnected);
+                redis is null ? null : () => redis.IsConnected, tools: sp.GetServices<AIFunction>());
         });
         services.AddSingleton<IWorkerRuntime>(sp => sp.GetRequiredService<WorkerRuntime>());
         services.AddHostedService(sp => new WorkerRuntimeHostedService(sp.GetRequiredService<WorkerRuntime>(),

@@ -2,9 +2,16 @@ using Microsoft.Extensions.Configuration;
 
 namespace Yoi.AppHost.Topology;
 
-/// <summary>The AppHost's options (SPEC 8): each from the command line or from configuration (<c>AppHost:*</c>, env <c>AppHost__*</c>).</summary>
-public sealed record AppHostOptions(int BackendPort, int Runtimes, string? Redis, bool InMemory, string DataDirectory)
+/// <summary>
+/// The AppHost's options (docs/configuration.md): each from the command line or from configuration (<c>AppHost:*</c>,
+/// env <c>AppHost__*</c>). Aspire's own switches (publishing) pass through to the distributed application builder as
+/// <see cref="AspireArgs"/>.
+/// </summary>
+public sealed record AppHostOptions(int BackendPort, int Runtimes, string? Redis, bool InMemory, string DataDirectory, string[] AspireArgs)
 {
+    /// <summary>Aspire's switches this AppHost accepts (a manifest for azd: <c>--publisher manifest --output-path FILE</c>).</summary>
+    private static readonly HashSet<string> AspireSwitches = ["--publisher", "--output-path", "--operation", "--step"];
+
     private static readonly Dictionary<string, string> Switches = new()
     {
         ["--backend-port"] = "AppHost:BackendPort",
@@ -17,13 +24,20 @@ public sealed record AppHostOptions(int BackendPort, int Runtimes, string? Redis
     public static AppHostOptions Load(string[] args)
     {
         var normalized = new List<string>();
+        var aspire = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
             var eq = arg.IndexOf('=');
             var name = eq > 0 ? arg[..eq] : arg;
+            if (AspireSwitches.Contains(name))
+            {
+                aspire.Add(arg);
+                if (eq < 0 && i + 1 < args.Length) aspire.Add(args[++i]);
+                continue;
+            }
             if (!Switches.ContainsKey(name))
-                throw new OptionsException($"Unknown option '{name}'. Options: {string.Join(", ", Switches.Keys)}.");
+                throw new OptionsException($"Unknown option '{name}'. Options: {string.Join(", ", Switches.Keys.Concat(AspireSwitches))}.");
             if (name == "--in-memory" && eq < 0) { normalized.Add("--in-memory=true"); continue; }
             if (eq < 0)
             {
@@ -46,7 +60,7 @@ public sealed record AppHostOptions(int BackendPort, int Runtimes, string? Redis
             ? bool.TryParse(m, out var b) ? b : throw new OptionsException($"AppHost:InMemory (--in-memory) must be true or false, not '{m}'.")
             : false;
         var dataDirectory = section["DataDirectory"] is { Length: > 0 } d ? d : Path.Combine(Environment.CurrentDirectory, ".yoi-data");
-        return new AppHostOptions(backendPort, runtimes, string.IsNullOrWhiteSpace(redis) ? null : redis, inMemory, Path.GetFullPath(dataDirectory));
+        return new AppHostOptions(backendPort, runtimes, string.IsNullOrWhiteSpace(redis) ? null : redis, inMemory, Path.GetFullPath(dataDirectory), aspire.ToArray());
     }
 
     private static int ParseInt(IConfigurationSection section, string key, int fallback, int min, int max)

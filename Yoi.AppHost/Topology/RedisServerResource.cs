@@ -1,55 +1,69 @@
-using System.Net.Sockets;
-using Yoi.AppHost.Processes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Yoi.AppHost.Topology;
 
-/// <summary>A local <c>redis-server</c> on a free loopback port with its own data folder and AOF on.</summary>
-internal static class RedisServerResource
+/// <summary>
+/// A local <c>redis-server</c> run by DCP as an executable resource (this machine has no container runtime): port
+/// allocated by DCP, a generated password, AOF data in its own folder. Its connection string reaches the services as
+/// <c>ConnectionStrings__redis</c> in the StackExchange.Redis format, like Aspire's own Redis resource.
+/// </summary>
+internal sealed class RedisServerResource(string name, string command, string dataDirectory, ParameterResource password)
+    : ExecutableResource(name, command, dataDirectory), IResourceWithConnectionString
 {
-    public static string? FindExecutable() => ExecutableSearch.OnPath("redis-server");
+    public const string EndpointName = "tcp";
 
-    public static async Task<(ChildProcess Process, string ConnectionString)> StartAsync(
-        string executable, string dataDirectory, TextWriter output, CancellationToken cancellationToken)
+    public ParameterResource Password { get; } = password;
+    public string DataDirectory { get; } = dataDirectory;
+    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)},password={Password}");
+
+    public static string? FindExecutable() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "redis-server"))
+            .FirstOrDefault(File.Exists);
+}
+
+internal static class RedisServerResourceBuilder
+{
+    public static IResourceBuilder<RedisServerResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name,
+        string executable, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        var port = FreePort.Next();
-        var process = ChildProcess.Start("redis", executable,
-        [
-            "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dataDirectory,
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-            "--protected-mode", "yes", "--daemonize", "no",
-        ], new Dictionary<string, string?>(), output);
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var resource = new RedisServerResource(name, executable, dataDirectory, password);
+        // The password goes in a file only the user can read, never on the command line (ps, the dashboard's view).
+        var configFile = Path.Combine(dataDirectory, "redis.conf");
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited) throw new InvalidOperationException("redis-server exited at start; see its [redis] lines above.");
-            if (await AnswersPingAsync(port, cancellationToken)) return (process, $"127.0.0.1:{port}");
-            await Task.Delay(50, cancellationToken);
-        }
-        await process.DisposeAsync();
-        throw new TimeoutException("redis-server did not answer PING within 15 s.");
-    }
+        string? connectionString = null;
+        var healthCheck = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(_ => connectionString ?? throw new InvalidOperationException("Redis is not started yet."),
+            name: healthCheck);
 
-    private static async Task<bool> AnswersPingAsync(int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, cancellationToken);
-            var stream = client.GetStream();
-            await stream.WriteAsync("*1\r\n$4\r\nPING\r\n"u8.ToArray(), cancellationToken);
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            return read >= 5 && buffer.AsSpan(0, 5).SequenceEqual("+PONG"u8);
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        return builder.AddResource(resource)
+            .WithEndpoint(name: RedisServerResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add(configFile);
+                context.Args.Add("--port");
+                context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                foreach (var arg in new[] { "--bind", "127.0.0.1", "--dir", dataDirectory, "--appendonly", "yes",
+                             "--appendfsync", "everysec", "--save", "", "--daemonize", "no" })
+                    context.Args.Add(arg);
+            })
+            .OnBeforeResourceStarted(async (redis, _, cancellationToken) =>
+            {
+                var secret = await redis.Password.GetValueAsync(cancellationToken);
+                File.Delete(configFile); // a new file gets the mode below; an existing one would keep its own
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                await using var file = new FileStream(configFile, options);
+                await using var writer = new StreamWriter(file);
+                await writer.WriteLineAsync($"requirepass {secret}");
+            })
+            .OnConnectionStringAvailable(async (redis, _, cancellationToken) =>
+                connectionString = await ((IResourceWithConnectionString)redis).GetConnectionStringAsync(cancellationToken))
+            .WithHealthCheck(healthCheck);
     }
 }

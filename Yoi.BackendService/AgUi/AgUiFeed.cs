@@ -6,8 +6,12 @@ using Yoi.Protocol.Cursors;
 
 namespace Yoi.BackendService.AgUi;
 
-/// <summary>A worker event as one client sees it: its cursor and its projected <c>{"event","data"}</c> bytes.</summary>
-internal readonly record struct FeedItem(StreamCursor Cursor, ReadOnlyMemory<byte> Payload);
+/// <summary>
+/// A worker event as one client sees it: its cursor and its projected <c>{"event","data"}</c> bytes; or a notice of the
+/// Backend about the runtime (<see cref="IsNotice"/>: a diagnostic frame <c>{"kind":"diagnostic","code","message"}</c>,
+/// at the feed's position, moving no position).
+/// </summary>
+internal readonly record struct FeedItem(StreamCursor Cursor, ReadOnlyMemory<byte> Payload, bool IsNotice = false);
 
 /// <summary>
 /// One AG-UI client's events of a worker stream, in cursor order: the log after a position (the client's backlog),
@@ -48,6 +52,12 @@ internal sealed class AgUiFeed : IAsyncDisposable
     /// <summary>The client fell behind its bounded queue; the feed ended (it resumes with its last id).</summary>
     public bool IsSlow => _subscriber.IsSlow;
 
+    /// <summary>
+    /// Retention trimmed events after <see cref="Position"/> before this client read them; the feed ended (it resumes
+    /// with its last id and is told <c>cursor_expired</c>). Never a silent jump over the gap.
+    /// </summary>
+    public bool IsGap { get; private set; }
+
     /// <summary>The cursor of the last item read (or the start position).</summary>
     public StreamCursor Position => _position;
 
@@ -66,7 +76,7 @@ internal sealed class AgUiFeed : IAsyncDisposable
         _started = true;
     }
 
-    /// <summary>The next item; null when the feed ended (the client was too slow, or the wait was cancelled).</summary>
+    /// <summary>The next item; null when the feed ended (the client was too slow, a gap, or the wait was cancelled).</summary>
     public async ValueTask<FeedItem?> ReadAsync(CancellationToken cancellationToken)
     {
         if (!_started) throw new InvalidOperationException("StartAfter first.");
@@ -83,10 +93,17 @@ internal sealed class AgUiFeed : IAsyncDisposable
                 }
                 if (_needRead)
                 {
-                    var page = await _log.ReadAfterAsync(_stream, _position, BacklogPage, cancellationToken);
-                    foreach (var e in page) _backlog.Enqueue(e);
-                    _needRead = page.Count == BacklogPage;
-                    if (page.Count > 0) continue;
+                    // Checked on every page: a producer faster than this client can trim entries it has not read yet.
+                    var page = await _log.ReadAfterClientCursorAsync(_stream, _position, BacklogPage, cancellationToken);
+                    if (page.Status != CursorStatus.Retained)
+                    {
+                        IsGap = true;
+                        _subscriber.Complete();
+                        return null;
+                    }
+                    foreach (var e in page.Entries) _backlog.Enqueue(e);
+                    _needRead = page.Entries.Count == BacklogPage;
+                    if (page.Entries.Count > 0) continue;
                 }
                 // The live buffer overflowed while the backlog was read: read the backlog again from here.
                 if (!_subscriber.TryGoLive(_position))
@@ -98,6 +115,14 @@ internal sealed class AgUiFeed : IAsyncDisposable
             }
             while (_subscriber.TryRead(out var frame))
             {
+                if (frame.IsNotice) return new FeedItem(_position, frame.Bytes, IsNotice: true);
+                if (frame.IsGap)
+                {
+                    // The shared read found entries trimmed before it read them: what follows does not continue this.
+                    IsGap = true;
+                    _subscriber.Complete();
+                    return null;
+                }
                 if (frame.Cursor <= _position) continue;
                 _position = frame.Cursor;
                 return new FeedItem(frame.Cursor, PayloadOf(frame.Bytes));

@@ -62,6 +62,11 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
             AgUiMapper? mapper = null;
             while (await NextAsync(feed, sse, ct) is { } item)
             {
+                if (item.IsNotice)
+                {
+                    if (mapper is not null) await sse.WriteAsync([FromNotice(item)], item.Cursor, ct); // AG-UI: nothing before RUN_STARTED
+                    continue;
+                }
                 var read = WorkerEventJson.TryDeserialize(item.Payload.Span, out var workerEvent, out _);
                 if (mapper is null)
                 {
@@ -99,6 +104,11 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
             var mapper = await StartAsync(feed, sse, after, ct);
             while (await NextAsync(feed, sse, ct) is { } item)
             {
+                if (item.IsNotice)
+                {
+                    await sse.WriteAsync([FromNotice(item)], item.Cursor, ct);
+                    continue;
+                }
                 var read = WorkerEventJson.TryDeserialize(item.Payload.Span, out var workerEvent, out _);
                 await sse.WriteMappedAsync(Map(mapper, item, read ? workerEvent : null), item.Cursor, 0, ct);
             }
@@ -241,12 +251,29 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         }
     }
 
-    /// <summary>The feed ended without the client leaving: a slow consumer is told so (it resumes with its last id).</summary>
+    /// <summary>
+    /// The feed ended without the client leaving: a slow consumer, or one that retention overtook, is told so and the
+    /// response ends; it resumes with its last id (and then gets exactly the rest, or <c>cursor_expired</c> and a snapshot).
+    /// </summary>
     private async Task EndedAsync(AgUiFeed feed, SseWriter sse, CancellationToken ct)
     {
-        if (!feed.IsSlow || ct.IsCancellationRequested) return;
-        await sse.WriteAsync([Notice(DiagnosticCodes.SlowConsumer, "The client did not keep up; reconnect with the last event id to resume.")],
-            feed.Position, ct);
+        if (ct.IsCancellationRequested) return;
+        if (feed.IsGap)
+            await sse.WriteAsync([Notice(DiagnosticCodes.CursorExpired,
+                "Events after the last one sent were trimmed by retention before they could be sent; reconnect with the last event id.")], feed.Position, ct);
+        else if (feed.IsSlow)
+            await sse.WriteAsync([Notice(DiagnosticCodes.SlowConsumer, "The client did not keep up; reconnect with the last event id to resume.")],
+                feed.Position, ct);
+    }
+
+    /// <summary>A notice the Backend sends every observer of the runtime (its diagnostic frame) as <c>CUSTOM</c>.</summary>
+    private static Custom FromNotice(FeedItem item)
+    {
+        using var document = JsonDocument.Parse(item.Payload);
+        var root = document.RootElement;
+        var code = root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "notice";
+        var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+        return Notice(code, message);
     }
 
     /// <summary>A notice of the Backend itself (not a worker event): <c>CUSTOM</c> named by its code, <c>{code, message}</c>.</summary>

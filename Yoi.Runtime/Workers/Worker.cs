@@ -21,20 +21,17 @@ namespace Yoi.Runtime.Workers;
 internal sealed partial class Worker : IAsyncDisposable
 {
     private readonly WorkerRuntime _runtime;
-    private readonly IModelProvider _provider;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly TranscriptState _state; // touched only by the appender loop
-    private readonly List<ConversationTurn> _history = [];
     private WorkerRecord _record;
     private ActiveRun? _run;
 
-    public Worker(WorkerRuntime runtime, WorkerRecord record, IModelProvider provider, ILogger logger,
+    public Worker(WorkerRuntime runtime, WorkerRecord record, ILogger logger,
         TranscriptState? state = null, StreamCursor? lastCursor = null)
     {
         _runtime = runtime;
         _record = record;
-        _provider = provider;
         _logger = logger;
         _state = state ?? new TranscriptState();
         Appender = new OrderedEventAppender(runtime.Log, runtime.Keys.WorkerEvents(record.WorkerId), $"worker {record.WorkerId}", runtime.Retention,
@@ -173,18 +170,16 @@ internal sealed partial class Worker : IAsyncDisposable
         activity?.SetTag("yoi.worker_id", Id);
         activity?.SetTag("yoi.run_id", run.RunId);
         var result = RunResults.Failed;
-        var reply = new System.Text.StringBuilder();
-        var providerRun = new ProviderRun(run.RunId, text, HistorySnapshot(), _runtime.Tools,
-            e =>
-            {
-                if (e is TextDoneEvent done) reply.Append(done.Text);
-                return EmitAsync(e);
-            },
-            _record.Model, _record.Instructions);
+        var record = Record;
+        ProviderRun? providerRun = null;
         WorkerEvent? failure = null; // error or diagnostic saying why the run ended early
         try
         {
-            result = await _provider.RunAsync(providerRun, run.Cancellation.Token);
+            var provider = _runtime.Providers.Find(record.Provider)
+                ?? throw new ProviderException(_runtime.Providers.Unavailable(record.Provider)!);
+            var messages = await ConversationAsync(provider, record, text, run.Cancellation.Token);
+            providerRun = new ProviderRun(run.RunId, messages, _runtime.Tools, EmitAsync, record.Model);
+            result = await ChatRunLoop.RunAsync(provider, providerRun, run.Cancellation.Token);
         }
         catch (Exception) when (run.Cancellation.IsCancellationRequested)
         {
@@ -217,15 +212,12 @@ internal sealed partial class Worker : IAsyncDisposable
         }
 
         // A turn the provider did not end (it was cut off) ends first, with the run's outcome; then why, then run_end.
-        if (providerRun.InTurn) await providerRun.EndTurnAsync(OpenTurnResult(result));
+        if (providerRun is { InTurn: true }) await providerRun.EndTurnAsync(OpenTurnResult(result));
         if (failure is not null) await EmitAsync(failure);
         await EmitAsync(new RunEndEvent(run.RunId, result));
         bool stopping;
         lock (_gate) stopping = _record.Status == WorkerStatuses.Stopped;
         if (!stopping) await EmitAsync(new StatusEvent(WorkerStatuses.Idle));
-        if (result == RunResults.Finished)
-            lock (_history) _history.Add(new ConversationTurn(text, reply.ToString()));
-        WorkerRecord record;
         lock (_gate)
         {
             _record = _record with { RunId = null, Status = stopping ? WorkerStatuses.Stopped : WorkerStatuses.Idle };
@@ -248,9 +240,18 @@ internal sealed partial class Worker : IAsyncDisposable
         _ => TurnResults.Failed,
     };
 
-    private IReadOnlyList<ConversationTurn> HistorySnapshot()
+    /// <summary>
+    /// What the model is sent: for a provider that replays history, the worker's conversation rebuilt from its durable
+    /// transcript once every event queued so far (this run's <c>user_message</c> included) is stored, so a restarted
+    /// runtime continues it; for the scripted provider, the new input alone.
+    /// </summary>
+    private async Task<List<Microsoft.Extensions.AI.ChatMessage>> ConversationAsync(ModelProvider provider, WorkerRecord record, string text,
+        CancellationToken cancellationToken)
     {
-        lock (_history) return [.. _history];
+        if (!provider.ReplaysHistory) return ConversationHistory.Build(record.Instructions, [new UserEntry(text)]);
+        await Appender.FlushAsync().WaitAsync(cancellationToken);
+        var transcript = await _runtime.GetTranscriptAsync(Id, cancellationToken);
+        return ConversationHistory.Build(record.Instructions, transcript.Snapshot.Transcript);
     }
 
     /// <summary>Queues the event on this worker's stream and, for lifecycle kinds, on the runtime-wide stream.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yoi.EventLog;
@@ -47,14 +48,15 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Func<bool>? _logConnected;
     private readonly TimeProvider _time;
-    private readonly HttpClient? _openAiHttp;
     private readonly WorkerSnapshotReader _reader;
     private bool _disposed;
 
     /// <param name="options">Validated options (<see cref="RuntimeOptions.Load"/>); the token is not used here.</param>
     /// <param name="logConnected">Whether the event log's connection is up (Redis); null when always up (in-memory).</param>
+    /// <param name="tools">Tools a host adds to the built-in <c>clock</c> and <c>calc</c> (names must be unique).</param>
     public WorkerRuntime(RuntimeOptions options, IEventLog log, ISnapshotStore snapshots, IWorkerRegistry registry,
-        ILoggerFactory? loggerFactory = null, Func<bool>? logConnected = null, TimeProvider? time = null)
+        ILoggerFactory? loggerFactory = null, Func<bool>? logConnected = null, TimeProvider? time = null,
+        IEnumerable<AIFunction>? tools = null)
     {
         var errors = options.Validate(requireToken: false);
         if (errors.Count > 0) throw new RuntimeConfigurationException(string.Join(Environment.NewLine, errors));
@@ -69,16 +71,15 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         Keys = new StreamKeys(options.KeyPrefix, options.Id);
         var retention = options.ToRetention();
         Retention = new StreamRetention(retention.MaxLength, retention.MaxAge);
-        Tools = ToolSet.BuiltIn(_time);
-        Scripted = new ScriptedProvider(options.Scripted, _time);
-        if (options.OpenAI.IsConfigured)
+        try
         {
-            _openAiHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            {
-                Timeout = Timeout.InfiniteTimeSpan, // the provider applies its own idle timeout
-            };
-            OpenAi = new OpenAiProvider(options.OpenAI, _openAiHttp);
+            Tools = ToolSet.BuiltIn(_time, tools);
         }
+        catch (ArgumentException ex)
+        {
+            throw new RuntimeConfigurationException($"Invalid tools: {ex.Message}", ex);
+        }
+        Providers = new ModelProviders(options, _time);
         _reader = new WorkerSnapshotReader(log, snapshots);
         RuntimeAppender = new OrderedEventAppender(log, Keys.RuntimeEvents, $"runtime {options.Id}", Retention, options.EventLogOutageLimit,
             _loggerFactory.CreateLogger("Yoi.Runtime.Streams.RuntimeEvents"));
@@ -89,11 +90,11 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
     /// with an in-memory worker registry. Dispose it to stop its workers and flush their events.
     /// </summary>
     public static WorkerRuntime CreateEmbedded(string runtimeId, IEventLog log, ISnapshotStore store, ILoggerFactory loggerFactory,
-        RuntimeOptions? options = null)
+        RuntimeOptions? options = null, IEnumerable<AIFunction>? tools = null)
     {
         options ??= new RuntimeOptions();
         options.Id = runtimeId;
-        return new WorkerRuntime(options, log, store, new InMemoryWorkerRegistry(), loggerFactory);
+        return new WorkerRuntime(options, log, store, new InMemoryWorkerRegistry(), loggerFactory, tools: tools);
     }
 
     public RuntimeOptions Options { get; }
@@ -105,8 +106,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
     internal StreamRetention Retention { get; }
     internal ToolSet Tools { get; }
     internal OrderedEventAppender RuntimeAppender { get; }
-    private ScriptedProvider Scripted { get; }
-    private OpenAiProvider? OpenAi { get; }
+    internal ModelProviders Providers { get; }
 
     /// <summary>
     /// Loads the registry: lists the workers again, and closes every run a previous process left in flight
@@ -125,7 +125,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
             var checkpoint = await _reader.ReadAsync(Keys.WorkerEvents(record.WorkerId), Keys.WorkerState(record.WorkerId), cancellationToken);
             var state = TranscriptState.FromSnapshot(checkpoint.Snapshot);
             var worker = new Worker(this, record with { RunId = null, Status = record.Status == WorkerStatuses.Stopped ? WorkerStatuses.Stopped : WorkerStatuses.Idle },
-                ProviderFor(record.Provider), _loggerFactory.CreateLogger<Worker>(), state, checkpoint.Cursor);
+                _loggerFactory.CreateLogger<Worker>(), state, checkpoint.Cursor);
             lock (_gate) _workers[record.WorkerId] = worker;
             var interrupted = record.RunId ?? state.InFlightRunId;
             if (interrupted is not null)
@@ -162,12 +162,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         using var activity = StartCommand("worker.create", null);
         var providerName = request.Provider ?? Options.DefaultProvider;
-        var provider = providerName switch
-        {
-            ProviderNames.Scripted => (IModelProvider)Scripted,
-            ProviderNames.OpenAi => OpenAi ?? throw Invalid("The 'openai' provider is not configured on this runtime (Runtime:OpenAI:BaseUrl and Model)."),
-            _ => throw Invalid($"Unknown provider '{providerName}'; use '{ProviderNames.Scripted}' or '{ProviderNames.OpenAi}'."),
-        };
+        if (Providers.Unavailable(providerName) is { } unavailable) throw Invalid(unavailable);
         if (request.Model is { Length: > 200 }) throw Invalid("The model name is longer than 200 characters.");
         if (request.Instructions is { } instructions && instructions.Length > Options.MaxInputChars)
             throw Invalid($"The instructions are longer than {Options.MaxInputChars} characters.");
@@ -184,8 +179,8 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
             if (_workers.Count >= Options.MaxWorkers) throw LimitReached();
             var id = WorkerIds.NewWorkerId();
             while (_workers.ContainsKey(id) || _deleted.Contains(id)) id = WorkerIds.NewWorkerId();
-            worker = new Worker(this, new WorkerRecord(id, WorkerStatuses.Idle, provider.Name, _time.GetUtcNow(),
-                Model: request.Model, Instructions: request.Instructions), provider, _loggerFactory.CreateLogger<Worker>());
+            worker = new Worker(this, new WorkerRecord(id, WorkerStatuses.Idle, providerName, _time.GetUtcNow(),
+                Model: request.Model, Instructions: request.Instructions), _loggerFactory.CreateLogger<Worker>());
             _workers.Add(id, worker);
         }
         var record = worker.Record;
@@ -201,7 +196,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         {
             LogCreatedNotYetStored(_logger, record.WorkerId);
         }
-        LogCreated(_logger, record.WorkerId, provider.Name);
+        LogCreated(_logger, record.WorkerId, providerName);
         return worker.Info();
     }
 
@@ -304,7 +299,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         }
         await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask()));
         await RuntimeAppender.DisposeAsync();
-        _openAiHttp?.Dispose();
+        Providers.Dispose();
     }
 
     private Worker[] Workers()
@@ -322,8 +317,6 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
                 : throw new WorkerCommandException(ApiErrorCodes.WorkerNotFound, $"Worker {workerId} does not exist on runtime {RuntimeId}.");
         }
     }
-
-    private IModelProvider ProviderFor(string name) => name == ProviderNames.OpenAi && OpenAi is not null ? OpenAi : Scripted;
 
     private static Activity? StartCommand(string name, string? workerId)
     {

@@ -184,6 +184,37 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_producer_that_outruns_retention_never_makes_a_silent_gap()
+    {
+        // 20,000 deltas as fast as the runtime appends them, 1,000 kept: the stream is either whole, or says where it broke.
+        await using var stack = await AgUiStack.StartAsync(redis, deltaDelayMs: 0,
+            runtimeSettings: new Dictionary<string, string?> { ["Runtime:Retention:MaxLength"] = "1000" });
+        var worker = await stack.Client().CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        using var http = stack.Http();
+        using var response = await AgUiStack.PostAsync(http, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui",
+            AgUiStack.Input(worker.WorkerId, "long 20000"), Ct);
+        using var sse = new SseReader(response);
+        var read = await sse.ReadToEndAsync();
+        var events = Events(read);
+
+        var deltas = events.OfType<TextMessageContent>().Select(c => c.Delta).ToList();
+        Assert.Equal(Enumerable.Range(0, deltas.Count).Select(i => (i == 0 ? "" : " ") + "word" + i), deltas); // a gapless prefix
+        if (events[^1] is Custom { Name: "cursor_expired" or "slow_consumer" } notice)
+        {
+            using var resumedResponse = await AgUiStack.GetEventsAsync(http, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui/events",
+                read[^1].Id, Ct);
+            using var resumed = new SseReader(resumedResponse);
+            var first = (await resumed.NextAsync())!.Event;
+            if (notice.Name == "cursor_expired") Assert.Equal("cursor_expired", Assert.IsType<Custom>(first).Name);
+        }
+        else
+        {
+            Assert.IsType<RunFinished>(events[^1]);
+            Assert.Equal(20000, deltas.Count);
+        }
+    }
+
+    [Fact]
     public async Task A_viewer_sees_reasoning_redacted_and_cannot_start_a_run()
     {
         await using var stack = await AgUiStack.StartAsync(redis, withKeys: true);

@@ -8,7 +8,8 @@ using Yoi.Tests.Processes;
 namespace Yoi.Tests.EndToEnd;
 
 /// <summary>Runs the README's walk-through, as written, against the real AppHost topology.</summary>
-public sealed partial class ReadmeWalkthroughTests
+[Collection(AppHostCollection.Name)]
+public sealed partial class ReadmeWalkthroughTests(SharedAppHost shared)
 {
     [Fact]
     public async Task The_readme_walkthrough_works_as_written()
@@ -17,9 +18,7 @@ public sealed partial class ReadmeWalkthroughTests
         var script = ReadWalkthrough();
         Assert.Contains("http://127.0.0.1:5080", script);
 
-        var dataDir = Directory.CreateTempSubdirectory("yoi-readme-").FullName;
-        await using var host = AppHostProcess.Start(["--backend-port", "0", "--data-dir", dataDir]);
-        var backendUrl = await host.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var backendUrl = shared.BackendUrl;
 
         // Only two substitutions: the port the AppHost picked, and the already built CLI instead of `dotnet run`.
         script = script.Replace("http://127.0.0.1:5080", backendUrl, StringComparison.Ordinal)

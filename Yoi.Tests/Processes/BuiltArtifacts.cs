@@ -22,6 +22,12 @@ public static class BuiltArtifacts
         return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}.", path);
     }
 
+    /// <summary>The full path of the dotnet host (the PATH's <c>dotnet</c> when the tests run under another host).</summary>
+    public static string DotnetHostPath => Path.IsPathRooted(DotnetHost) ? DotnetHost
+        : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "dotnet")).FirstOrDefault(File.Exists)
+          ?? throw new InvalidOperationException("No dotnet on the PATH.");
+
     public static string DotnetHost =>
         Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
 }

@@ -25,6 +25,28 @@ public static class ProcessTree
         return result;
     }
 
+    /// <summary>Processes whose command line has <paramref name="name"/> followed by <paramref name="value"/>.</summary>
+    public static IReadOnlyList<int> WithArguments(string name, string value)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            var arguments = CommandLine(pid);
+            for (var i = 0; i + 1 < arguments.Count; i++)
+                if (arguments[i] == name && arguments[i + 1] == value) { found.Add(pid); break; }
+        }
+        return found;
+    }
+
+    /// <summary>The process's arguments (<c>/proc/PID/cmdline</c>), empty once it is gone.</summary>
+    public static IReadOnlyList<string> CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries); }
+        catch (IOException) { return []; }
+        catch (UnauthorizedAccessException) { return []; }
+    }
+
     public static bool IsAlive(int pid)
     {
         try
@@ -44,20 +66,6 @@ public static class ProcessTree
         try { return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n'); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
-    }
-
-    /// <summary>The names of the process's threads (<c>/proc/PID/task/*/comm</c>, at most 15 characters each).</summary>
-    public static IReadOnlyList<string> ThreadNames(int pid)
-    {
-        var names = new List<string>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-                try { names.Add(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n')); }
-                catch (IOException) { }
-        }
-        catch (IOException) { }
-        return names;
     }
 
     /// <summary>Polls until none of <paramref name="pids"/> is alive or the timeout passes; returns those still alive.</summary>

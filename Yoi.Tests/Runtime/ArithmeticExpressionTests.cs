@@ -47,10 +47,23 @@ public sealed class ArithmeticExpressionTests
     [Fact]
     public async Task The_calc_tool_reads_its_expression_argument_and_reports_bad_arguments_as_errors()
     {
-        var calc = new CalcTool();
-        Assert.Equal(ToolOutput.Ok("6"), await calc.InvokeAsync("""{"expression":"1+2+3"}""", TestContext.Current.CancellationToken));
-        Assert.True((await calc.InvokeAsync("""{"expr":"1"}""", TestContext.Current.CancellationToken)).IsError);
-        Assert.True((await calc.InvokeAsync("not json", TestContext.Current.CancellationToken)).IsError);
-        Assert.True((await ToolSet.BuiltIn().InvokeAsync("rm", "{}", TestContext.Current.CancellationToken)).IsError);
+        var tools = ToolSet.BuiltIn();
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(ToolOutput.Ok("6"), await tools.InvokeAsync("calc", """{"expression":"1+2+3"}""", ct));
+        Assert.Equal(ToolOutput.Error("Division by zero."), await tools.InvokeAsync("calc", """{"expression":"1/0"}""", ct));
+        Assert.True((await tools.InvokeAsync("calc", """{"expr":"1"}""", ct)).IsError);
+        Assert.Equal(ToolOutput.Error("The arguments are not a JSON object."), await tools.InvokeAsync("calc", "not json", ct));
+        Assert.Equal(ToolOutput.Error("The arguments are not a JSON object."), await tools.InvokeAsync("calc", "[1]", ct));
+        Assert.Equal(ToolOutput.Error("Unknown tool 'rm'."), await tools.InvokeAsync("rm", "{}", ct));
+    }
+
+    [Fact]
+    public async Task Host_tools_are_AIFunctions_beside_the_built_in_ones_and_a_duplicate_name_is_refused()
+    {
+        var echo = Microsoft.Extensions.AI.AIFunctionFactory.Create((string text, int times) => string.Concat(Enumerable.Repeat(text, times)), "echo", "Repeats text.");
+        var tools = ToolSet.BuiltIn(hostTools: [echo]);
+        Assert.Equal(["clock", "calc", "echo"], tools.All.Select(t => t.Name));
+        Assert.Equal(ToolOutput.Ok("abab"), await tools.InvokeAsync("echo", """{"text":"ab","times":2}""", TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => ToolSet.BuiltIn(hostTools: [CalcTool.Create()]));
     }
 }

@@ -21,6 +21,9 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
 
     public List<JsonDocument> Requests { get; } = [];
     public List<string?> Authorizations { get; } = [];
+
+    /// <summary>Completed when a request is aborted by the client (the connection closed before the answer ended).</summary>
+    public TaskCompletionSource RequestAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public string BaseUrl { get; private set; } = "";
 
     private FakeOpenAiServer()
@@ -40,7 +43,14 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
                 Authorizations.Add(context.Request.Headers.Authorization.ToString());
                 responder = _responders.Count > 0 ? _responders.Dequeue() : c => { c.Response.StatusCode = 500; return Task.CompletedTask; };
             }
-            await responder(context);
+            using var aborted = context.RequestAborted.Register(() => RequestAborted.TrySetResult());
+            try
+            {
+                await responder(context);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+            }
         });
     }
 
@@ -58,19 +68,35 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
         lock (_responders) _responders.Enqueue(responder);
     }
 
-    /// <summary>Answers with these SSE <c>data:</c> payloads, then <c>[DONE]</c> unless <paramref name="done"/> is false.</summary>
+    /// <summary>
+    /// Answers with these SSE <c>data:</c> payloads, then <c>[DONE]</c> unless <paramref name="done"/> is false. A complete
+    /// stream (<paramref name="done"/>) whose chunks have no <see cref="Finish"/> gets a <c>stop</c> one before <c>[DONE]</c>,
+    /// as a real server sends; a stream cut off (not <paramref name="done"/>) gets none.
+    /// </summary>
     public void EnqueueStream(IEnumerable<string> chunks, bool done = true) => Enqueue(async context =>
     {
         context.Response.ContentType = "text/event-stream";
+        var finished = false;
         foreach (var chunk in chunks)
         {
+            finished |= chunk.Contains("\"finish_reason\"", StringComparison.Ordinal);
             await context.Response.WriteAsync($"data: {chunk}\n\n");
             await context.Response.Body.FlushAsync();
         }
-        if (done) await context.Response.WriteAsync("data: [DONE]\n\n");
+        if (!done) return;
+        if (!finished) await context.Response.WriteAsync($"data: {Finish()}\n\n");
+        await context.Response.WriteAsync("data: [DONE]\n\n");
     });
 
     public static string Content(string text) => JsonSerializer.Serialize(new { choices = new[] { new { index = 0, delta = new { content = text } } } });
+
+    /// <summary>A <c>delta.reasoning_content</c> chunk, as reasoning models on compatible servers (vLLM, DeepSeek) send it.</summary>
+    public static string Reasoning(string text) =>
+        JsonSerializer.Serialize(new { choices = new[] { new { index = 0, delta = new { reasoning_content = text } } } });
+
+    /// <summary>The chunk that ends a choice: <c>stop</c> after an answer, <c>tool_calls</c> after calls.</summary>
+    public static string Finish(string reason = "stop") =>
+        "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"" + reason + "\"}]}";
 
     public static string Usage(int prompt, int completion) =>
         "{\"choices\":[],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + completion + ",\"total_tokens\":" + (prompt + completion) + "}}";

@@ -9,7 +9,8 @@ namespace Yoi.Tests.Runtime;
 public sealed class ProviderRunTests
 {
     private static ProviderRun Run(List<WorkerEvent> emitted) =>
-        new("r-1", "hi", [], ToolSet.BuiltIn(), e => { emitted.Add(e); return ValueTask.CompletedTask; });
+        new("r-1", [new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "hi")], ToolSet.BuiltIn(),
+            e => { emitted.Add(e); return ValueTask.CompletedTask; });
 
     [Fact]
     public async Task Turns_are_numbered_from_1_and_each_start_and_end_emits_its_marker()

@@ -41,6 +41,9 @@ public sealed class RuntimeOptionsTests
     [InlineData("Runtime:DefaultProvider", "gpt")]
     [InlineData("Runtime:Scripted:DeltaDelayMs", "-1")]
     [InlineData("Runtime:OpenAI:BaseUrl", "ftp://x")]
+    [InlineData("Runtime:OpenAI:MaxRetries", "-1")]
+    [InlineData("Runtime:Ollama:Endpoint", "localhost:11434")]
+    [InlineData("Runtime:Ollama:TimeoutSeconds", "0")]
     [InlineData("Runtime:EventLogOutageLimitSeconds", "0")]
     [InlineData("Runtime:MaxInputChars", "0")]
     [InlineData("Runtime:Retention:MaxLength", "lots")]
@@ -51,11 +54,13 @@ public sealed class RuntimeOptionsTests
         Assert.Contains(key.Split(':')[^1], error.Message);
     }
 
-    [Fact]
-    public void The_openai_default_provider_needs_a_base_url_and_a_model()
+    [Theory]
+    [InlineData("openai", "Runtime:OpenAI:BaseUrl")]
+    [InlineData("ollama", "Runtime:Ollama:Endpoint")]
+    public void A_default_provider_needs_its_endpoint_and_model(string provider, string named)
     {
         var error = Assert.Throws<RuntimeConfigurationException>(() =>
-            Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), ("Runtime:DefaultProvider", "openai")));
-        Assert.Contains("Runtime:OpenAI:BaseUrl", error.Message);
+            Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), ("Runtime:DefaultProvider", provider)));
+        Assert.Contains(named, error.Message);
     }
 }

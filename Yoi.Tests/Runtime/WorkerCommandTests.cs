@@ -148,9 +148,12 @@ public sealed class WorkerCommandTests
     public async Task An_unknown_or_unconfigured_provider_is_invalid_request()
     {
         await using var runtime = InMemory(out _);
-        foreach (var provider in new[] { "gpt", "openai" })
-            Assert.Equal(ApiErrorCodes.InvalidRequest,
-                (await Assert.ThrowsAsync<WorkerCommandException>(() => runtime.CreateWorkerAsync(new CreateWorkerRequest(provider), Ct).AsTask())).Code);
+        foreach (var provider in new[] { "gpt", "openai", "ollama" })
+        {
+            var error = await Assert.ThrowsAsync<WorkerCommandException>(() => runtime.CreateWorkerAsync(new CreateWorkerRequest(provider), Ct).AsTask());
+            Assert.Equal(ApiErrorCodes.InvalidRequest, error.Code);
+            Assert.Contains($"'{provider}'", error.Message);
+        }
         Assert.Empty(runtime.ListWorkers());
     }
 
