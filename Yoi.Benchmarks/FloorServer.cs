@@ -20,7 +20,7 @@ internal static class FloorServer
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/health", () => "ok");
-        app.MapGet("/gc", () => $"server={GCSettings.IsServerGC} latency={GCSettings.LatencyMode} heaps={GC.GetGCMemoryInfo().GenerationInfo.Length}");
+        app.MapGet("/gc", () => $"server={GCSettings.IsServerGC} latency={GCSettings.LatencyMode}");
         app.MapGet("/idle", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
