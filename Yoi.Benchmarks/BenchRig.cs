@@ -42,7 +42,7 @@ internal sealed class BenchRig : IAsyncDisposable
                 ["Runtime__Id"] = RuntimeId,
                 ["Runtime__Token"] = Token,
                 ["ConnectionStrings__redis"] = rig.RedisEndpoint,
-                ["Runtime__MaxWorkers"] = "100000", // P4 creates 1,000 workers on top of the other scenarios
+                ["Runtime__MaxWorkers"] = "100000", // the connection-count scenario (docs/benchmarks.md) creates 1,000 workers on top of the other scenarios
             }, TimeSpan.FromSeconds(60));
             await Task.Delay(200);
             rig.BaselineConnections = await rig.ConnectedClientsAsync();

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Yoi.Benchmarks;
 
 /// <summary>
-/// The bare-Kestrel floor of P6 (docs/benchmarks.md): a minimal ASP.NET Core app that accepts a WebSocket at
+/// The bare-Kestrel floor for idle WebSocket memory (docs/benchmarks.md, "Floors"): a minimal ASP.NET Core app that accepts a WebSocket at
 /// <c>/idle</c> and awaits a receive, nothing else. <c>Yoi.Benchmarks floor-server</c> runs it as a child process, started
 /// like the Backend (same URL scheme, same clients, the Backend's GC settings passed as environment).
 /// </summary>

@@ -8,7 +8,7 @@ namespace Yoi.Benchmarks;
 /// <summary>
 /// The GCs of another .NET process over a window (an EventPipe session with the GC keyword on its diagnostics port):
 /// count by generation, and the pauses (suspend start -> restart end) by the generation of the GC inside them, so
-/// P2's tail can be set against them (docs/benchmarks.md).
+/// the single-stream latency tail can be set against them (docs/benchmarks.md).
 /// </summary>
 internal sealed class GcWatch : IAsyncDisposable
 {

@@ -5,7 +5,7 @@ using Yoi.Benchmarks;
 //   P1..P6 against a private redis-server and the real Runtime and Backend services (docs/benchmarks.md).
 //   --smoke: a tiny run of each scenario for CI; exit != 0 only when a scenario fails or loses/duplicates events.
 // dotnet run --project Yoi.Benchmarks -c Release -- xadd [--seconds N] [--redis host:port] [-n count] [--clients C]
-// dotnet Yoi.Benchmarks.dll floor-server: the bare-Kestrel floor of P6, started by P6 as a child process (ASPNETCORE_URLS).
+// dotnet Yoi.Benchmarks.dll floor-server: the bare-Kestrel floor for idle WebSocket memory (docs/benchmarks.md), started by that scenario as a child process (ASPNETCORE_URLS).
 if (args.Length > 0 && args[0] == "floor-server") return await FloorServer.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "xadd")
 {

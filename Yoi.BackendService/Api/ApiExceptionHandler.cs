@@ -7,7 +7,7 @@ namespace Yoi.BackendService.Api;
 
 /// <summary>
 /// The last line of the client edge (<c>UseExceptionHandler</c>): a failure no handler mapped still answers a problem,
-/// never an exception page. A <see cref="RuntimeSourceException"/> is its SPEC 5.1 problem; an unavailable event log is
+/// never an exception page. A <see cref="RuntimeSourceException"/> is its typed problem (docs/protocol.md, runtime errors); an unavailable event log is
 /// 503 <c>event_log_unavailable</c> (the Redis error names the server, so it is logged, never echoed); a rejected
 /// request body is 400/413; anything else is 500 <c>internal</c>.
 /// </summary>
