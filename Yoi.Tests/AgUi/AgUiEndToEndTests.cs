@@ -365,15 +365,8 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         Assert.True(paths.GetProperty("/api/runtimes/{rid}/workers/{wid}/agui/events").TryGetProperty("get", out _));
     }
 
-    private static async Task WaitIdleAsync(Yoi.Client.YoiClient client, string wid)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((await client.GetWorkerAsync("rt-1", wid, Ct)).Status != "idle")
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The worker did not become idle.");
-            await Task.Delay(20, Ct);
-        }
-    }
+    private static Task WaitIdleAsync(Yoi.Client.YoiClient client, string wid) =>
+        Eventually.ValueAsync(async () => (await client.GetWorkerAsync("rt-1", wid, Ct)).Status, status => status == "idle", $"worker {wid} to become idle");
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {

@@ -71,15 +71,15 @@ public sealed class AgUiEventSourceTests(ChromiumFixture chromium, RedisServerFi
         }
     }
 
-    /// <summary>Waits until the page's condition holds.</summary>
+    /// <summary>Waits until the page's condition holds; a failure shows what the page received.</summary>
     private static async Task WaitForAsync(Microsoft.Playwright.IPage page, string condition)
     {
-        var deadline = DateTime.UtcNow + ChromiumFixture.Timeout;
-        while (!await page.EvaluateAsync<bool>(condition))
+        var received = "";
+        await Eventually.TrueAsync(async () =>
         {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Not met: {condition}; received: " + await page.EvaluateAsync<string>("() => JSON.stringify(window.__agui)"));
-            await Task.Delay(50, Ct);
-        }
+            if (await page.EvaluateAsync<bool>(condition)) return true;
+            received = await page.EvaluateAsync<string>("() => JSON.stringify(window.__agui)");
+            return false;
+        }, condition, ChromiumFixture.Timeout, () => received);
     }
 }

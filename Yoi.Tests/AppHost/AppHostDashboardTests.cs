@@ -35,8 +35,9 @@ public sealed partial class AppHostDashboardTests(SharedAppHost shared)
         Assert.Contains(worker.WorkerId, registry.Select(e => (string?)e.Name));
 
         using var telemetry = new DashboardTelemetry(shared.DashboardUrl);
-        var resources = await DashboardTelemetry.WaitForAsync(() => telemetry.ResourcesAsync(Ct),
-            r => new[] { "backend", "rt-1", "rt-2" }.All(name => r.Any(x => x.Name == name && x.HasLogs)), "logs of every service", Ct);
+        var resources = await Eventually.ValueAsync(() => telemetry.ResourcesAsync(Ct),
+            r => new[] { "backend", "rt-1", "rt-2" }.All(name => r.Any(x => x.Name == name && x.HasLogs)), "logs of every service",
+            DashboardTelemetry.Within, DashboardTelemetry.Poll);
         Assert.Equal(["backend", "rt-1", "rt-2"], resources.Select(r => r.Name).Order());
         // Each service runs with its own content root, so its own appsettings.json applies.
         foreach (var (resource, project) in new[] { ("backend", "Yoi.BackendService"), ("rt-1", "Yoi.RuntimeService") })
@@ -69,14 +70,16 @@ public sealed partial class AppHostDashboardTests(SharedAppHost shared)
 
         using var telemetry = new DashboardTelemetry(shared.DashboardUrl);
         var inputPath = $"/v1/workers/{worker.WorkerId}/input";
-        var command = (await DashboardTelemetry.WaitForAsync(() => telemetry.SpansAsync("resource=rt-1", Ct),
-            spans => spans.Any(s => s.Attributes.GetValueOrDefault("url.path") == inputPath), "the runtime's input command", Ct))
+        var command = (await Eventually.ValueAsync(() => telemetry.SpansAsync("resource=rt-1", Ct),
+            spans => spans.Any(s => s.Attributes.GetValueOrDefault("url.path") == inputPath), "the runtime's input command",
+            DashboardTelemetry.Within, DashboardTelemetry.Poll))
             .Single(s => s.Attributes.GetValueOrDefault("url.path") == inputPath);
         Assert.Equal(("rt-1", "POST /v1/workers/{id}/input", 2), (command.Service, command.Name, command.Kind)); // server
 
         // The command, the append (producer) and the Backend's receive and delivery, one trace from both services.
-        var trace = await DashboardTelemetry.WaitForAsync(() => telemetry.SpansAsync($"traceId={command.TraceId}", Ct),
-            spans => spans.Any(s => s.Service == "backend" && s.Name == "deliver"), "the Backend's delivery in the command's trace", Ct);
+        var trace = await Eventually.ValueAsync(() => telemetry.SpansAsync($"traceId={command.TraceId}", Ct),
+            spans => spans.Any(s => s.Service == "backend" && s.Name == "deliver"), "the Backend's delivery in the command's trace",
+            DashboardTelemetry.Within, DashboardTelemetry.Poll);
         var send = trace.First(s => s.Service == "rt-1" && s.Kind == 4 // producer
                                     && s.Attributes.GetValueOrDefault("yoi.worker_id") == worker.WorkerId);
         Assert.Equal("send {prefix}{runtime_id}:w:{worker_id}:events", send.Name);
@@ -91,15 +94,17 @@ public sealed partial class AppHostDashboardTests(SharedAppHost shared)
         Assert.DoesNotContain(trace, s => s.Name.Contains(worker.WorkerId, StringComparison.Ordinal));
 
         // Both services' logs, one of them in this trace; the health probes the AppHost keeps sending are not traced.
-        var runtimeLogs = await DashboardTelemetry.WaitForAsync(() => telemetry.LogsAsync("rt-1", Ct),
-            logs => logs.Any(l => l.Body.Contains(worker.WorkerId, StringComparison.Ordinal)), "the runtime's log of the worker", Ct);
+        var runtimeLogs = await Eventually.ValueAsync(() => telemetry.LogsAsync("rt-1", Ct),
+            logs => logs.Any(l => l.Body.Contains(worker.WorkerId, StringComparison.Ordinal)), "the runtime's log of the worker",
+            DashboardTelemetry.Within, DashboardTelemetry.Poll);
         Assert.Contains(runtimeLogs, l => l.Body == $"Worker {worker.WorkerId} created (provider scripted)");
         Assert.NotEmpty(await telemetry.LogsAsync("backend", Ct));
         Assert.DoesNotContain(await telemetry.SpansAsync("resource=rt-1", Ct), s => s.Attributes.GetValueOrDefault("url.path") is "/health" or "/alive");
 
         // Metrics from both services (the Backend's include the observation meter; the API lists which resources have them).
-        await DashboardTelemetry.WaitForAsync(() => telemetry.ResourcesAsync(Ct),
-            r => r.Any(x => x.Name == "backend" && x.HasMetrics) && r.Any(x => x.Name == "rt-1" && x.HasMetrics), "metrics of both services", Ct);
+        await Eventually.ValueAsync(() => telemetry.ResourcesAsync(Ct),
+            r => r.Any(x => x.Name == "backend" && x.HasMetrics) && r.Any(x => x.Name == "rt-1" && x.HasMetrics), "metrics of both services",
+            DashboardTelemetry.Within, DashboardTelemetry.Poll);
     }
 
     [GeneratedRegex(@"(?m)^Backend ready: http://127\.0\.0\.1:\d+\r?\nDashboard: http://127\.0\.0\.1:\d+\r?$")]

@@ -61,18 +61,8 @@ public sealed class DashboardTelemetry(string dashboardUrl) : IDisposable
         return logs;
     }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds: telemetry arrives in batches, about every second.</summary>
-    public static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-        while (true)
-        {
-            var value = await read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The dashboard did not show {what} within 45 s.");
-            await Task.Delay(500, cancellationToken);
-        }
-    }
+    /// <summary>How long to wait for telemetry, and how often to ask: it arrives in batches, about every second.</summary>
+    public static readonly TimeSpan Within = TimeSpan.FromSeconds(45), Poll = TimeSpan.FromMilliseconds(500);
 
     private async Task<JsonDocument> GetAsync(string path, CancellationToken cancellationToken)
     {

@@ -46,11 +46,7 @@ public sealed class BackendMetricsTests(RedisServerFixture redis)
         public IReadOnlyList<double> Values(string name) => _values.TryGetValue(name, out var q) ? [.. q] : [];
         public double Sum(string name) => Values(name).Sum();
 
-        public async Task WaitForAsync(string name, double sum)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (Sum(name) < sum && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
-        }
+        public Task WaitForAsync(string name, double sum) => Eventually.ValueAsync(() => Sum(name), s => s >= sum, $"{name} to add up to {sum}");
 
         public void Dispose() => _listener.Dispose();
     }
@@ -80,9 +76,7 @@ public sealed class BackendMetricsTests(RedisServerFixture redis)
             Assert.Equal(10, metrics.Sum("yoi.backend.events.delivered"));
             await ws.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", Ct);
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (metrics.Sum("yoi.backend.websocket.connections") != 0 && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
-        Assert.Equal(0, metrics.Sum("yoi.backend.websocket.connections"));
+        await Eventually.ValueAsync(() => metrics.Sum("yoi.backend.websocket.connections"), n => n == 0, "the connection gauge back at 0");
         Assert.Equal(0, metrics.Sum("yoi.backend.slow_consumer.disconnects"));
 
         var latencies = metrics.Values("yoi.redis.latency");
@@ -109,8 +103,7 @@ public sealed class BackendMetricsTests(RedisServerFixture redis)
         await TestEvents.FloodAsync(host.Log, TestEvents.Keys(prefix).WorkerEvents("w1"));
 
         await metrics.WaitForAsync("yoi.backend.slow_consumer.disconnects", 1);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (metrics.Values("yoi.backend.websocket.connections").Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
+        await Eventually.ValueAsync(() => metrics.Values("yoi.backend.websocket.connections"), v => v.Count >= 2, "the cut-off connection to be counted down");
         Assert.Equal(1, metrics.Sum("yoi.backend.slow_consumer.disconnects"));
         Assert.Equal([1.0, -1.0], metrics.Values("yoi.backend.websocket.connections"));
     }

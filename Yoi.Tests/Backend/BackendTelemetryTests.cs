@@ -40,8 +40,8 @@ public sealed class BackendTelemetryTests(RedisServerFixture redis)
         }
         await ws.NextAsync<EventFrame>();
         // The spans end just after the frame is queued: wait for them rather than guess how long that takes.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!stopped.Any(a => a.DisplayName == "receive {prefix}{runtime_id}:w:{worker_id}:events" && a.TraceId == traceId) && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
+        await Eventually.TrueAsync(() => stopped.Any(a => a.DisplayName == "receive {prefix}{runtime_id}:w:{worker_id}:events" && a.TraceId == traceId),
+            "the receive span to end");
 
         var receive = Assert.Single(stopped, a => a.DisplayName == "receive {prefix}{runtime_id}:w:{worker_id}:events" && a.TraceId == traceId);
         Assert.Equal(ActivityKind.Consumer, receive.Kind);

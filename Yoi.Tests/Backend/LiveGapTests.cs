@@ -43,7 +43,8 @@ public sealed class LiveGapTests
             client.Start(await backend.ConnectAsync($"api/runtimes/rt-1/workers/{worker}/events/ws"));
 
         await api.SendInputAsync("rt-1", worker, "long 3000", Ct);
-        await EventuallyAsync(() => clients.All(c => c.Deltas >= 50), "both clients streaming", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => clients.All(c => c.Deltas >= 50), "both clients streaming", TimeSpan.FromSeconds(60),
+            () => $"deltas {string.Join(", ", clients.Select(c => c.Deltas))}");
         redis.Pause();
         try
         {
@@ -53,23 +54,14 @@ public sealed class LiveGapTests
         {
             redis.Resume();
         }
-        await EventuallyAsync(() => clients.All(c => c.RunEnded || c.Violation is not null), "the run end at both clients", TimeSpan.FromSeconds(120));
+        await Eventually.TrueAsync(() => clients.All(c => c.RunEnded || c.Violation is not null), "the run end at both clients",
+            TimeSpan.FromSeconds(120), () => $"deltas {string.Join(", ", clients.Select(c => c.Deltas))}");
 
         foreach (var client in clients)
         {
             await client.StopAsync();
             Assert.Null(client.Violation);
             Assert.True(client.AnnouncedGaps >= 1, "the burst trimmed entries the Backend had not read, so a gap must be announced");
-        }
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20, Ct);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Yoi.BackendService.Observation;
@@ -44,10 +43,9 @@ public sealed class ObservationKeepAliveTests(RedisServerFixture redis)
         await silent.NextAsync<SnapshotFrame>();
 
         // Per backend, so parallel tests do not blur it (the connection gauge is checked in BackendMetricsTests).
-        await Eventually(() => tail.ObservedStreams == 0, "the server to abort the silent client and unsubscribe it", TimeSpan.FromSeconds(30));
+        await Eventually.ValueAsync(() => tail.ObservedStreams, n => n == 0, "the server to abort the silent client and unsubscribe it");
         // And the server really let go of the socket (not only of the session).
-        await Eventually(() => LoopbackConnections.EstablishedTo(host.BaseUri.Port) == 0, "the server to close the TCP connection",
-            TimeSpan.FromSeconds(30));
+        await Eventually.ValueAsync(() => LoopbackConnections.EstablishedTo(host.BaseUri.Port), n => n == 0, "the server to close the TCP connection");
     }
 
     [Fact]
@@ -68,15 +66,5 @@ public sealed class ObservationKeepAliveTests(RedisServerFixture redis)
         Assert.Equal(appended[0], Assert.IsType<EventFrame>(await next).Cursor);
         Assert.Equal(WebSocketState.Open, reader.Socket.State);
         Assert.Equal(1, tail.ObservedStreams);
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what, TimeSpan within)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > within) Assert.Fail($"Not within {within.TotalSeconds:0} s: {what}.");
-            await Task.Delay(50, Ct);
-        }
     }
 }

@@ -38,19 +38,12 @@ public sealed class ObservationOutageTests
         }
 
         await server.StartAsync();
-        StreamCursor? appended = null;
-        for (var attempt = 0; appended is null && attempt < 100; attempt++)
+        Exception? refused = null;
+        var appended = await Eventually.ValueAsync<StreamCursor?>(async () =>
         {
-            try
-            {
-                appended = (await TestEvents.AppendDeltasAsync(host.Log, stream, 1, "after"))[0];
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                await Task.Delay(100, Ct);
-            }
-        }
-        Assert.NotNull(appended);
+            try { return (await TestEvents.AppendDeltasAsync(host.Log, stream, 1, "after"))[0]; }
+            catch (Exception ex) when (ex is not OperationCanceledException) { refused = ex; return null; }
+        }, cursor => cursor is not null, "an append once Redis is back", poll: TimeSpan.FromMilliseconds(100), describe: _ => refused?.Message ?? "none");
         var frame = await connected.NextAsync<EventFrame>(TimeSpan.FromSeconds(20));
         Assert.Equal(appended, frame.Cursor);
         Assert.Equal(new TextDeltaEvent("after0 "), frame.Payload);

@@ -60,7 +60,7 @@ public sealed class ChatBridgePluginTests
         Assert.Contains(new UserMessageEvent("hello there"), events);
         Assert.Equal(["hello there"], rig.Workers.Inputs);
         // The peer can read the reply before the sender loop has counted it.
-        await EventuallyAsync(() => rig.Host.GetStatus(ChatBridgePlugin.Id)!.Connections[0].FramesOut == 1, "frames_out 1", Ct);
+        await Eventually.ValueAsync(() => rig.Host.GetStatus(ChatBridgePlugin.Id)!.Connections[0].FramesOut, n => n == 1, "frames_out 1");
         var status = rig.Host.GetStatus(ChatBridgePlugin.Id)!;
         Assert.DoesNotContain(status.Diagnostics, d => d.Code.StartsWith("chat_", StringComparison.Ordinal));
         await rig.Host.StopAsync(Ct);
@@ -81,7 +81,7 @@ public sealed class ChatBridgePluginTests
 
         await chat.SendTextAsync("""{"type":"message","id":"a","user":"ann","text":"first"}""", Ct);
         await chat.SendTextAsync("""{"type":"message","id":"b","user":"bob","text":"second"}""", Ct);
-        await EventuallyAsync(() => rig.Workers.AlreadyRunningRefusals >= 1, "the bridge met already_running", Ct);
+        await Eventually.ValueAsync(() => rig.Workers.AlreadyRunningRefusals, n => n >= 1, "the bridge met already_running");
         hold.SetResult();
 
         var first = Parse(await chat.ReceiveTextAsync(Ct));

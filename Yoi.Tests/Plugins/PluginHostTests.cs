@@ -85,7 +85,7 @@ public sealed class PluginHostTests
         var result = await plugin.Context!.ExecuteAsync(new WebSocketSendCommand("feed", "ping from plugin"), Ct);
         Assert.True(result.Accepted);
         Assert.Equal("ping from plugin", await connection.ReceiveTextAsync(Ct));
-        await EventuallyAsync(() => host.Connection("recorder", "feed").FramesOut == 1, "frames_out 1", Ct);
+        await Eventually.ValueAsync(() => host.Connection("recorder", "feed").FramesOut, n => n == 1, "frames_out 1");
         await host.StopAsync(Ct);
     }
 
@@ -375,7 +375,7 @@ public sealed class PluginHostTests
         await plugin.WaitForAsync(e => e.Text == "m0", Ct); // the loop now holds m0 at the gate
         for (var i = 1; i <= 10; i++) await connection.SendTextAsync($"m{i}", Ct);
 
-        await EventuallyAsync(() => host.GetStatus("recorder")!.Ingress.Drops == 8, "8 ingress drops", Ct);
+        await Eventually.ValueAsync(() => host.GetStatus("recorder")!.Ingress.Drops, n => n == 8, "8 ingress drops");
         var ingress = host.GetStatus("recorder")!.Ingress;
         Assert.Equal((2, 2), (ingress.Capacity, ingress.Depth));
         Assert.Contains(host.GetStatus("recorder")!.Diagnostics, d => d.Code == PluginDiagnosticCodes.IngressDropped);

@@ -24,17 +24,6 @@ internal static class PluginTestHost
         .. extra,
     ];
 
-    /// <summary>Polls <paramref name="condition"/> every 20 ms for up to 10 s.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what}");
-            await Task.Delay(20, ct);
-        }
-    }
-
     public static ConnectionStatus Connection(this PluginHost host, string pluginId, string target) =>
         host.GetStatus(pluginId)!.Connections.Single(c => c.Target == target);
 }

@@ -32,12 +32,7 @@ internal static class RuntimeTestSupport
     /// <summary>Waits until the worker has no run in flight, then until everything queued is stored.</summary>
     public static async Task WaitIdleAsync(WorkerRuntime runtime, string workerId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (runtime.GetWorker(workerId).RunId is not null)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Worker {workerId} is still running.");
-            await Task.Delay(10, Ct);
-        }
+        await Eventually.ValueAsync(() => runtime.GetWorker(workerId).RunId, run => run is null, $"worker {workerId} to finish its run", timeout);
         await runtime.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
@@ -61,16 +56,14 @@ internal static class RuntimeTestSupport
     public static async Task<List<WorkerEvent>> WaitForEventsAsync(IEventLog log, string stream, Func<List<WorkerEvent>, bool> done,
         TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            List<WorkerEvent> events;
-            try { events = await ReadEventsAsync(log, stream); }
-            catch (Exception) when (DateTime.UtcNow < deadline) { events = []; }
-            if (done(events)) return events;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Condition not met; {events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
-            await Task.Delay(20, Ct);
-        }
+        Exception? failed = null;
+        return await Eventually.ValueAsync(async () =>
+            {
+                // The log may be briefly unreachable (a test pauses Redis): read again on the next poll.
+                try { failed = null; return await ReadEventsAsync(log, stream); }
+                catch (Exception e) { failed = e; return []; }
+            }, done, $"the events of {stream} to match", timeout,
+            describe: events => failed?.Message ?? $"{events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
     }
 
     public static List<string> Kinds(IEnumerable<WorkerEvent> events) => [.. events.Select(e => e.Kind)];

@@ -93,16 +93,12 @@ internal static class RuntimeApi
 
     public static async Task WaitRunEndAsync(HttpClient client, string workerId, string runId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var events = await ReadAllEventsAsync(client, workerId, pageSize: 1000);
-            // The run is over once its run_end and the status after it are stored.
-            if (events.Count > 0 && events[^1].Payload is StatusEvent { Status: "idle" or "stopped" }
-                && events.Any(e => e.Payload is RunEndEvent end && end.RunId == runId)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Worker {workerId} did not become idle.");
-            await Task.Delay(25, Ct);
-        }
+        // The run is over once its run_end and the status after it are stored.
+        await Eventually.ValueAsync(() => ReadAllEventsAsync(client, workerId, pageSize: 1000),
+            events => events.Count > 0 && events[^1].Payload is StatusEvent { Status: "idle" or "stopped" }
+                      && events.Any(e => e.Payload is RunEndEvent end && end.RunId == runId),
+            $"run {runId} of worker {workerId} to end", timeout,
+            describe: events => $"{events.Count} events, the last: {string.Join(",", events.TakeLast(5).Select(e => e.Payload.Kind))}");
     }
 
     /// <summary>Every stored event, following <c>next_cursor</c> page by page.</summary>

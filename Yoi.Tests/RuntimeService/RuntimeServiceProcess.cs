@@ -69,21 +69,19 @@ public sealed class RuntimeServiceProcess : IAsyncDisposable
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var client = NewClient(null);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"The service exited with {_process.ExitCode}:{Environment.NewLine}{Output}");
             try
             {
                 using var response = await client.GetAsync("/health");
-                if (response.IsSuccessStatusCode) return;
+                return response.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
+                return false;
             }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The service did not become healthy:{Environment.NewLine}{Output}");
+        }, "the service to become healthy", timeout, () => Output);
     }
 
     public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);

@@ -54,7 +54,7 @@ public sealed class SpanNamingTests
         using var ws = await host.ConnectAsync(path.TrimStart('/'));
         await ws.NextAsync<SnapshotFrame>();
 
-        var span = await WaitForAsync(() => stopped.FirstOrDefault(a => (string?)a.GetTagItem("url.path") == path));
+        var span = await Eventually.FoundAsync(() => stopped.FirstOrDefault(a => (string?)a.GetTagItem("url.path") == path), $"the span of {path} to end");
         Assert.Equal("GET /api/runtimes/{rid}/workers/{wid}/events/ws", span.DisplayName);
         Assert.Equal("/api/runtimes/{rid}/workers/{wid}/events/ws", span.GetTagItem("http.route"));
         Assert.Equal(101, span.GetTagItem("http.response.status_code"));
@@ -90,19 +90,8 @@ public sealed class SpanNamingTests
         Assert.True(response.IsSuccessStatusCode);
 
         var path = $"/api/runtimes/rt-1/workers/{worker.WorkerId}/transcript";
-        var span = await WaitForAsync(() => stopped.FirstOrDefault(a => (string?)a.GetTagItem("url.path") == path));
+        var span = await Eventually.FoundAsync(() => stopped.FirstOrDefault(a => (string?)a.GetTagItem("url.path") == path), $"the span of {path} to end");
         Assert.Equal("GET /api/runtimes/{rid}/workers/{wid}/transcript", span.DisplayName);
         Assert.Equal(ActivityKind.Server, span.Kind);
-    }
-
-    private static async Task<Activity> WaitForAsync(Func<Activity?> find)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            if (find() is { } found) return found;
-            Assert.True(DateTime.UtcNow < deadline, "the span did not end within 15 s");
-            await Task.Delay(20, Ct);
-        }
     }
 }

@@ -49,16 +49,6 @@ public sealed class RuntimeAvailabilityTests(RedisServerFixture redis)
         Assert.Equal(DiagnosticCodes.RuntimeAvailable, (await lifecycle.NextAsync<DiagnosticFrame>(TimeSpan.FromSeconds(20))).Code);
         var appended = await TestEvents.AppendDeltasAsync(host.Log, stream, 1);
         Assert.Equal(appended[0], (await worker.NextAsync<EventFrame>()).Cursor); // still connected, still live
-        await WaitAsync(async () => await http.GetStringAsync("health", Ct) == "Healthy");
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not become true within 20 s.");
-            await Task.Delay(50, Ct);
-        }
+        await Eventually.ValueAsync(() => http.GetStringAsync("health", Ct), health => health == "Healthy", "the Backend to report itself healthy again");
     }
 }

@@ -38,15 +38,9 @@ public sealed class RedisClusterProcess : IAsyncDisposable
             create.AddRange(["--cluster-replicas", "0", "--cluster-yes"]);
             var (code, output) = await RedisCliAsync(create);
             if (code != 0) throw new InvalidOperationException($"redis-cli --cluster create failed: {output}");
-            var deadline = DateTime.UtcNow.AddSeconds(30);
             foreach (var node in nodes)
-            {
-                while (!(await RedisCliAsync(["-p", node.Port.ToString(), "cluster", "info"])).Output.Contains("cluster_state:ok"))
-                {
-                    if (DateTime.UtcNow > deadline) throw new TimeoutException("The cluster did not reach cluster_state:ok in 30 s.");
-                    await Task.Delay(50);
-                }
-            }
+                await Eventually.ValueAsync(async () => (await RedisCliAsync(["-p", node.Port.ToString(), "cluster", "info"])).Output,
+                    info => info.Contains("cluster_state:ok"), $"node {node.Port} to report cluster_state:ok");
             return cluster;
         }
         catch

@@ -96,22 +96,20 @@ public sealed class RedisServerProcess : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode}.");
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                return true;
             }
             catch (SocketException)
             {
-                await Task.Delay(20);
+                return false;
             }
-        }
-        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s.");
+        }, $"redis-server to listen on port {Port}");
     }
 
     /// <summary>Freezes the server with SIGSTOP: connections stay open, nothing is answered until <see cref="Resume"/>.</summary>
