@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using static Yoi.Tests.Plugins.PluginTestHost;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using Yoi.Runtime.Workers;
 
