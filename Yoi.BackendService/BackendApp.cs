@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Yoi.Runtime.Configuration;
 using Yoi.BackendService.AgUi;
 using Yoi.BackendService.Api;
 using Yoi.BackendService.WebConsole;
@@ -34,7 +36,6 @@ public static class BackendApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        BackendOptions.Load(builder.Configuration); // first: an invalid setting fails before the telemetry SDK exists
         // The host's request lines name the query string, which carries ?access_token= on WebSocket upgrades: not logged
         // (docs/security.md). Requests stay visible in traces (url.path) and in the Backend's own logs.
         builder.Logging.AddFilter(RequestLineCategory, LogLevel.Warning);
@@ -44,6 +45,11 @@ public static class BackendApp
         await builder.AddBackendAsync(cancellationToken);
 
         var app = builder.Build();
+        // The options registered with ValidateOnStart, checked now, so an invalid setting stops the service before
+        // anything starts (the host would check them again at start). The Backend's own first: other options (the
+        // runtime client's resilience) derive from them, and would only repeat their failure.
+        _ = app.Services.GetRequiredService<IOptions<BackendOptions>>().Value;
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.Services.GetRequiredService<RuntimeRegistry>(); // every runtime source is created (and checked) at start
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -67,9 +73,8 @@ public static class BackendApp
     /// <summary>Options, the event log (Redis, or in memory without <c>ConnectionStrings:redis</c>), registry, seam, observation.</summary>
     public static async Task AddBackendAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
-        var options = BackendOptions.Load(builder.Configuration);
         var services = builder.Services;
-        services.AddSingleton(options);
+        services.AddBackendOptions();
         services.AddOpenApi(Api.OpenApiSecurity.Configure);
         services.AddYoiProblemDetails();
         services.AddExceptionHandler<Api.ApiExceptionHandler>();
@@ -86,36 +91,38 @@ public static class BackendApp
         builder.AddYoiEventLog("yoi-backend");
         services.AddSingleton(TimeProvider.System);
 
-        foreach (var runtime in options.Runtimes.Where(r => r.Source == RuntimeSourceKinds.Remote))
+        // One client for every remote runtime (each call names its runtime's URL); the resilience handler keeps one
+        // pipeline, circuit breaker included, per runtime authority.
+        services.AddHttpClient(RemoteRuntimeSource.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers() // its default logs name the runtime URL
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectTimeout = LongestRuntimeTimeout(sp),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AllowAutoRedirect = false,
+                UseProxy = false,
+            })
+            .AddCommandResilienceHandler(LongestRuntimeTimeout);
+        services.TryAddSingleton<EmbeddedRuntimeFactory>(sp =>
         {
-            var baseUrl = runtime.ResolvedBaseUrl!.ToString();
-            services.AddHttpClient(HttpClientName(runtime.Id!), http =>
-                {
-                    http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-                    http.Timeout = Timeout.InfiniteTimeSpan;
-                })
-                .RemoveAllLoggers() // its default logs name the runtime URL
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-                {
-                    ConnectTimeout = TimeSpan.FromSeconds(runtime.TimeoutSeconds),
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                    AllowAutoRedirect = false,
-                    UseProxy = false,
-                })
-                .AddCommandResilienceHandler(TimeSpan.FromSeconds(runtime.TimeoutSeconds));
-        }
-        var embedded = EmbeddedRuntimeOptions(builder.Configuration, options);
-        services.TryAddSingleton<EmbeddedRuntimeFactory>((id, log, snapshots, loggerFactory) =>
-            WorkerRuntime.CreateEmbedded(id, log, snapshots, loggerFactory, embedded[id]));
-        services.AddSingleton(sp => new RuntimeRegistry(CreateSources(sp, options), sp.GetRequiredService<IEventLog>(),
-            sp.GetRequiredService<TimeProvider>()));
+            var runtimes = sp.GetRequiredService<BackendOptions>().Runtimes;
+            return (id, log, snapshots, loggerFactory) =>
+                WorkerRuntime.CreateEmbedded(id, log, snapshots, loggerFactory, runtimes.First(r => r.Id == id).Runtime);
+        });
+        services.AddSingleton(sp => new RuntimeRegistry(CreateSources(sp, sp.GetRequiredService<BackendOptions>()),
+            sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<TimeProvider>()));
 
-        services.AddSingleton(new ApiKeyAuthenticator(options.ApiKeys));
+        services.AddSingleton(sp => new ApiKeyAuthenticator(sp.GetRequiredService<BackendOptions>().ApiKeys));
         services.AddSingleton<Api.OriginPolicy>();
         // The local default (no API keys, loopback only): Host headers other than loopback names are refused, so a
         // page of another site cannot reach this Backend by rebinding its DNS name to 127.0.0.1 (docs/security.md).
-        if (string.IsNullOrWhiteSpace(builder.Configuration["AllowedHosts"]) && options.ApiKeys.Count == 0 && !options.AllowRemoteWithoutKeys)
-            services.Configure<HostFilteringOptions>(hosts => hosts.AllowedHosts = LoopbackHosts);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["AllowedHosts"]))
+        {
+            services.AddOptions<HostFilteringOptions>().Configure<BackendOptions>((hosts, backend) =>
+            {
+                if (backend.ApiKeys.Count == 0 && !backend.AllowRemoteWithoutKeys) hosts.AllowedHosts = LoopbackHosts;
+            });
+        }
         services.TryAddSingleton<IProjectionPolicy, RolePolicy>(); // a host may register its own policy first
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, Api.ApiKeyAuthenticationHandler>(Api.ApiKeyAuthenticationHandler.SchemeName, null);
@@ -133,35 +140,26 @@ public static class BackendApp
     }
 
     /// <summary>
-    /// The settings of each embedded runtime: <c>Backend:Runtimes:{i}:Runtime</c> (the Runtime service's <c>Runtime</c>
-    /// section: providers, retention, scripted pace), with the id and key prefix of the registry entry.
+    /// <see cref="BackendOptions"/> from the <c>Backend</c> section, completed and checked by
+    /// <see cref="BackendOptionsValidator"/> at start; the validated value is also registered as a singleton.
     /// </summary>
-    private static Dictionary<string, RuntimeOptions> EmbeddedRuntimeOptions(IConfiguration configuration, BackendOptions options)
+    public static OptionsBuilder<BackendOptions> AddBackendOptions(this IServiceCollection services)
     {
-        var result = new Dictionary<string, RuntimeOptions>(StringComparer.Ordinal);
-        for (var i = 0; i < options.Runtimes.Count; i++)
-        {
-            var runtime = options.Runtimes[i];
-            if (runtime.Source != RuntimeSourceKinds.Embedded) continue;
-            var embedded = new RuntimeOptions();
-            configuration.GetSection($"Backend:Runtimes:{i}:Runtime").Bind(embedded);
-            embedded.Id = runtime.Id!;
-            embedded.KeyPrefix = runtime.KeyPrefix;
-            var errors = embedded.Validate(requireToken: false);
-            if (errors.Count > 0)
-                throw new BackendConfigurationException($"Invalid configuration: Backend:Runtimes:{i}:Runtime: {string.Join(" ", errors)}");
-            result[runtime.Id!] = embedded;
-        }
-        return result;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<BackendOptions>, BackendOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackendOptions>, BackendOptionsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<BackendOptions>>().Value);
+        return services.AddOptions<BackendOptions>().BindSection(BackendOptions.Section).ValidateOnStart();
     }
+
+    /// <summary>The longest per-call timeout of the remote runtimes: the HTTP stack's own limits sit above it.</summary>
+    private static TimeSpan LongestRuntimeTimeout(IServiceProvider services) =>
+        TimeSpan.FromSeconds(services.GetRequiredService<BackendOptions>().Runtimes.Select(r => r.TimeoutSeconds).DefaultIfEmpty(10).Max());
 
     /// <summary>The ASP.NET Core category of the "Request starting/finished" lines (full URL with its query).</summary>
     public const string RequestLineCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>The <c>AllowedHosts</c> of the local default: loopback names on any port.</summary>
     public static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
-
-    private static string HttpClientName(string runtimeId) => "yoi-runtime:" + runtimeId;
 
     private static List<RuntimeEntry> CreateSources(IServiceProvider services, BackendOptions options)
     {
@@ -175,8 +173,8 @@ public static class BackendApp
             IRuntimeSource source;
             if (runtime.Source == RuntimeSourceKinds.Remote)
             {
-                var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(id));
-                source = new RemoteRuntimeSource(id, http, runtime.Token!, TimeSpan.FromSeconds(runtime.TimeoutSeconds));
+                var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(RemoteRuntimeSource.HttpClientName);
+                source = new RemoteRuntimeSource(id, http, runtime.ResolvedBaseUrl!, runtime.Token!, TimeSpan.FromSeconds(runtime.TimeoutSeconds));
             }
             else
             {

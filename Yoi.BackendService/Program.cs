@@ -1,5 +1,5 @@
+using Microsoft.Extensions.Options;
 using Yoi.BackendService;
-using Yoi.BackendService.Registry;
 using Yoi.EventLog;
 
 WebApplication app;
@@ -7,12 +7,7 @@ try
 {
     app = await BackendApp.BuildAsync(args);
 }
-catch (BackendConfigurationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 1;
-}
-catch (EventLogConfigurationException ex)
+catch (Exception ex) when (ex is OptionsValidationException or EventLogConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

@@ -1,13 +1,12 @@
 using Yoi.EventLog.Storage;
-using Microsoft.Extensions.Configuration;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Streams;
 
 namespace Yoi.Runtime;
 
 /// <summary>
-/// The <c>Runtime</c> configuration section. Bound and validated at start (<see cref="Load"/>): a missing or invalid
-/// setting stops the service with a message naming it. <see cref="Token"/> is a secret: it is never logged and
+/// The <c>Runtime</c> configuration section. Bound and validated at start (<see cref="RuntimeOptionsValidator"/>): a
+/// missing or invalid setting stops the service with a message naming it. <see cref="Token"/> is a secret: it is never logged and
 /// <see cref="ToString"/> leaves it out.
 /// </summary>
 public sealed class RuntimeOptions
@@ -46,62 +45,6 @@ public sealed class RuntimeOptions
     public TimeSpan EventLogOutageLimit => TimeSpan.FromSeconds(EventLogOutageLimitSeconds);
 
     public const int MinTokenLength = 16;
-
-    /// <summary>Binds <c>Runtime</c> from configuration and validates it; throws <see cref="RuntimeConfigurationException"/>.</summary>
-    public static RuntimeOptions Load(IConfiguration configuration, bool requireToken = true)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = new RuntimeOptions();
-        try
-        {
-            configuration.GetSection(SectionName).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new RuntimeConfigurationException($"Invalid 'Runtime' configuration: {ex.Message}", ex);
-        }
-        var errors = options.Validate(requireToken);
-        if (errors.Count > 0) throw new RuntimeConfigurationException(string.Join(Environment.NewLine, errors));
-        return options;
-    }
-
-    /// <summary>Every problem, each naming its setting; empty when valid.</summary>
-    public IReadOnlyList<string> Validate(bool requireToken = true)
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrEmpty(Id)) errors.Add("Runtime:Id is required (a runtime id such as 'rt-1').");
-        else if (!ResourceId.IsValid(Id)) errors.Add("Runtime:Id must match [A-Za-z0-9_-]{1,64}.");
-        if (requireToken)
-        {
-            if (string.IsNullOrEmpty(Token)) errors.Add("Runtime:Token is required (the bearer token of the REST API).");
-            else if (Token.Length < MinTokenLength) errors.Add($"Runtime:Token must be at least {MinTokenLength} characters long.");
-        }
-        if (KeyPrefix is null || KeyPrefix.Length > 64 || KeyPrefix.Any(char.IsWhiteSpace))
-            errors.Add("Runtime:KeyPrefix must be at most 64 characters without whitespace.");
-        if (Retention.MaxLength < 1) errors.Add("Runtime:Retention:MaxLength must be at least 1.");
-        if (Retention.MaxAgeSeconds is <= 0) errors.Add("Runtime:Retention:MaxAgeSeconds must be positive when set.");
-        if (!Providers.ProviderNames.IsKnown(DefaultProvider))
-            errors.Add($"Runtime:DefaultProvider must be one of {string.Join(", ", Providers.ProviderNames.All.Select(n => $"'{n}'"))}.");
-        if (Scripted.DeltaDelayMs is < 0 or > 60_000) errors.Add("Runtime:Scripted:DeltaDelayMs must be between 0 and 60000.");
-        if (Scripted.LongDeltas is < 0 or > Providers.ScriptedChatClient.MaxLongDeltas)
-            errors.Add($"Runtime:Scripted:LongDeltas must be between 0 and {Providers.ScriptedChatClient.MaxLongDeltas}.");
-        if (OpenAI.BaseUrl is { Length: > 0 } url && !IsHttpUrl(url)) errors.Add("Runtime:OpenAI:BaseUrl must be an absolute http(s) URL.");
-        if (OpenAI.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:OpenAI:TimeoutSeconds must be between 1 and 3600.");
-        if (OpenAI.MaxRetries is < 0 or > 10) errors.Add("Runtime:OpenAI:MaxRetries must be between 0 and 10.");
-        if (DefaultProvider == Providers.ProviderNames.OpenAi && !OpenAI.IsConfigured)
-            errors.Add("Runtime:OpenAI:BaseUrl and Runtime:OpenAI:Model are required when Runtime:DefaultProvider is 'openai'.");
-        if (Ollama.Endpoint is { Length: > 0 } endpoint && !IsHttpUrl(endpoint)) errors.Add("Runtime:Ollama:Endpoint must be an absolute http(s) URL.");
-        if (Ollama.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:Ollama:TimeoutSeconds must be between 1 and 3600.");
-        if (DefaultProvider == Providers.ProviderNames.Ollama && !Ollama.IsConfigured)
-            errors.Add("Runtime:Ollama:Endpoint and Runtime:Ollama:Model are required when Runtime:DefaultProvider is 'ollama'.");
-        if (EventLogOutageLimitSeconds is <= 0 or > 86_400) errors.Add("Runtime:EventLogOutageLimitSeconds must be between 0 and 86400 (exclusive of 0).");
-        if (MaxWorkers is < 1 or > 1_000_000) errors.Add("Runtime:MaxWorkers must be between 1 and 1000000.");
-        if (MaxInputChars is < 1 or > 1_000_000) errors.Add("Runtime:MaxInputChars must be between 1 and 1000000.");
-        return errors;
-    }
-
-    private static bool IsHttpUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     public StreamRetentionSettings ToRetention() => new(Retention.MaxLength,
         Retention.MaxAgeSeconds is { } age ? TimeSpan.FromSeconds(age) : null);
@@ -163,6 +106,3 @@ public sealed class OllamaOptions
 
     public bool IsConfigured => !string.IsNullOrEmpty(Endpoint) && !string.IsNullOrEmpty(Model);
 }
-
-/// <summary>A missing or invalid setting; the message names it.</summary>
-public sealed class RuntimeConfigurationException(string message, Exception? inner = null) : Exception(message, inner);

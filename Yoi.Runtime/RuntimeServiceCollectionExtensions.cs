@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Yoi.Runtime.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yoi.EventLog;
@@ -10,8 +11,9 @@ using Yoi.Runtime.Workers;
 namespace Yoi.Runtime;
 
 /// <summary>
-/// Registers a runtime from configuration: <see cref="RuntimeOptions"/> (validated now; a bad setting throws
-/// <see cref="RuntimeConfigurationException"/> naming it), its worker registry (the storage itself, Redis or in memory,
+/// Registers a runtime from configuration: <see cref="RuntimeOptions"/> bound from the <c>Runtime</c> section and
+/// validated at start (<see cref="RuntimeOptionsValidator"/>; a bad setting fails the start with an
+/// <see cref="OptionsValidationException"/> naming it), its worker registry (the storage itself, Redis or in memory,
 /// comes from <c>AddYoiEventLog</c>), the
 /// <see cref="WorkerRuntime"/> as <see cref="IWorkerRuntime"/> (with every <see cref="AIFunction"/> registered in the
 /// container as a host tool beside <c>clock</c> and <c>calc</c>), and a hosted service that loads the registry at start
@@ -21,17 +23,21 @@ public static class RuntimeServiceCollectionExtensions
 {
     public const string RedisConnectionName = "redis";
 
-    public static IServiceCollection AddYoiRuntime(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddYoiRuntime(this IServiceCollection services)
     {
-        var options = RuntimeOptions.Load(configuration);
-        services.AddSingleton(options);
+        services.AddOptions<RuntimeOptions>().BindSection(RuntimeOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RuntimeOptions>>(new RuntimeOptionsValidator(requireToken: true));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RuntimeOptions>>().Value);
         // The event log, snapshot store and registry (and the Redis client) come from AddYoiEventLog.
         services.AddSingleton<IWorkerRegistry>(sp =>
-            sp.GetRequiredService<WorkerRegistryFactory>()(new StreamKeys(options.KeyPrefix, options.Id).Registry));
+        {
+            var options = sp.GetRequiredService<RuntimeOptions>();
+            return sp.GetRequiredService<WorkerRegistryFactory>()(new StreamKeys(options.KeyPrefix, options.Id).Registry);
+        });
         services.AddSingleton(sp =>
         {
             var redis = sp.GetService<IConnectionMultiplexer>();
-            return new WorkerRuntime(options, sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<ISnapshotStore>(),
+            return new WorkerRuntime(sp.GetRequiredService<RuntimeOptions>(), sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<ISnapshotStore>(),
                 sp.GetRequiredService<IWorkerRegistry>(), sp.GetRequiredService<ILoggerFactory>(),
                 redis is null ? null : () => redis.IsConnected, tools: sp.GetServices<AIFunction>());
         });

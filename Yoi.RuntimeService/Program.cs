@@ -1,4 +1,4 @@
-using Yoi.Runtime;
+using Microsoft.Extensions.Options;
 using Yoi.RuntimeService;
 
 WebApplication app;
@@ -6,7 +6,7 @@ try
 {
     app = RuntimeServiceApp.Build(args);
 }
-catch (Exception ex) when (ex is RuntimeConfigurationException or Yoi.EventLog.EventLogConfigurationException)
+catch (Exception ex) when (ex is OptionsValidationException or Yoi.EventLog.EventLogConfigurationException)
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using Yoi.EventLog;
 using Yoi.Protocol.Api;
 using Yoi.Runtime;
@@ -12,7 +13,7 @@ namespace Yoi.RuntimeService;
 
 /// <summary>
 /// Builds the Runtime service (used by <c>Program</c> and by tests, which start it in-process on 127.0.0.1:0).
-/// Throws <see cref="RuntimeConfigurationException"/> naming the setting when the configuration is invalid.
+/// Throws <see cref="OptionsValidationException"/> naming the setting when the configuration is invalid.
 /// </summary>
 public static class RuntimeServiceApp
 {
@@ -24,8 +25,7 @@ public static class RuntimeServiceApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
-        // First, so an invalid configuration fails before anything (such as the telemetry SDK) is created.
-        builder.Services.AddYoiRuntime(builder.Configuration);
+        builder.Services.AddYoiRuntime();
         builder.AddYoiEventLog("yoi-runtime");
         builder.Services.AddYoiPlugins(builder.Configuration);
         builder.AddServiceDefaults("runtime", builder.Configuration["Runtime:Id"]);
@@ -47,6 +47,9 @@ public static class RuntimeServiceApp
             .AddPolicy(BackendPolicy, policy => policy.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser());
 
         var app = builder.Build();
+        // The options registered with ValidateOnStart, checked now, so an invalid setting stops the service before
+        // anything starts (the host would check them again at start).
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

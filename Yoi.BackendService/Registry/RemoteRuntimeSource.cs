@@ -10,13 +10,18 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.BackendService.Registry;
 
 /// <summary>
-/// A runtime in another process: its <c>/v1</c> REST API over a pooled <see cref="HttpClient"/> (from
-/// <see cref="IHttpClientFactory"/>), bearer token, a per-call timeout. Transport and HTTP failures are mapped to
+/// A runtime in another process: its <c>/v1</c> REST API at <c>baseUrl</c> over the pooled
+/// <see cref="HttpClient"/> every remote runtime shares (<see cref="HttpClientName"/> from <see cref="IHttpClientFactory"/>),
+/// bearer token, a per-call timeout. Transport and HTTP failures are mapped to
 /// the SPEC 5.1 codes; exception messages of the HTTP stack (which name the URL) are never copied.
 /// </summary>
-public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, string token, TimeSpan timeout) : IRuntimeSource
+public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, Uri baseUrl, string token, TimeSpan timeout) : IRuntimeSource
 {
     public const int MaxResponseBytes = 16 * 1024 * 1024;
+    /// <summary>The named client of <see cref="IHttpClientFactory"/> the Backend registers for its remote runtimes.</summary>
+    public const string HttpClientName = "yoi-runtime";
+
+    private readonly Uri _baseUrl = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
 
     public string RuntimeId { get; } = runtimeId;
     public string Kind => RuntimeSourceKinds.Remote;
@@ -71,7 +76,7 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, strin
     {
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(timeout);
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var request = new HttpRequestMessage(method, new Uri(_baseUrl, path)) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         try

@@ -51,15 +51,14 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
     private readonly WorkerSnapshotReader _reader;
     private bool _disposed;
 
-    /// <param name="options">Validated options (<see cref="RuntimeOptions.Load"/>); the token is not used here.</param>
+    /// <param name="options">The runtime's settings, validated here too (<see cref="Configuration.RuntimeOptionsValidator"/>); the token is not used here.</param>
     /// <param name="logConnected">Whether the event log's connection is up (Redis); null when always up (in-memory).</param>
     /// <param name="tools">Tools a host adds to the built-in <c>clock</c> and <c>calc</c> (names must be unique).</param>
     public WorkerRuntime(RuntimeOptions options, IEventLog log, ISnapshotStore snapshots, IWorkerRegistry registry,
         ILoggerFactory? loggerFactory = null, Func<bool>? logConnected = null, TimeProvider? time = null,
         IEnumerable<AIFunction>? tools = null)
     {
-        var errors = options.Validate(requireToken: false);
-        if (errors.Count > 0) throw new RuntimeConfigurationException(string.Join(Environment.NewLine, errors));
+        Configuration.RuntimeOptionsValidator.ThrowIfInvalid(options, requireToken: false);
         Options = options;
         Log = log;
         Snapshots = snapshots;
@@ -71,14 +70,7 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         Keys = new StreamKeys(options.KeyPrefix, options.Id);
         var retention = options.ToRetention();
         Retention = new StreamRetention(retention.MaxLength, retention.MaxAge);
-        try
-        {
-            Tools = ToolSet.BuiltIn(_time, tools);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new RuntimeConfigurationException($"Invalid tools: {ex.Message}", ex);
-        }
+        Tools = ToolSet.BuiltIn(_time, tools); // ArgumentException when a host's tool names clash
         Providers = new ModelProviders(options, _time);
         _reader = new WorkerSnapshotReader(log, snapshots);
         RuntimeAppender = new OrderedEventAppender(log, Keys.RuntimeEvents, $"runtime {options.Id}", Retention, options.EventLogOutageLimit,

@@ -1,14 +1,25 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Yoi.BackendService;
 using Yoi.BackendService.Registry;
 
 namespace Yoi.Tests.Backend;
 
-/// <summary>Configuration is validated at start; each message names the setting.</summary>
+/// <summary>Configuration is validated at start (options with ValidateOnStart); each message names the setting.</summary>
 public sealed class BackendConfigurationTests
 {
-    private static BackendOptions Load(params (string Key, string Value)[] settings) =>
-        BackendOptions.Load(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
+    /// <summary>The options as the Backend registers them, read the way the host's start validation reads them.</summary>
+    private static BackendOptions Load(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddBackendOptions();
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        return provider.GetRequiredService<IOptions<BackendOptions>>().Value;
+    }
 
     [Theory]
     [InlineData("Backend:Runtimes:0:Source", "ftp", "Backend:Runtimes:0:Source")]
@@ -25,6 +36,9 @@ public sealed class BackendConfigurationTests
     [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "soon", "Backend:Observation:KeepAliveTimeoutSeconds")]
     [InlineData("urls", "http://0.0.0.0:5080", "Backend:ApiKeys")]
     [InlineData("urls", "http://*:5080", "Backend:ApiKeys")]
+    [InlineData("Backend:Runtimes:0:TimeoutSeconds", "soon", "Backend:Runtimes:0:TimeoutSeconds")]
+    [InlineData("Backend:AllowedOrigins:0", "https://console.example.com/path", "Backend:AllowedOrigins:0")]
+    [InlineData("Backend:RuntimeProbeSeconds", "0", "Backend:RuntimeProbeSeconds")]
     public void InvalidSetting_StopsTheStart_NamingTheSetting(string key, string value, string named)
     {
         var settings = new Dictionary<string, string>
@@ -37,7 +51,7 @@ public sealed class BackendConfigurationTests
             ["urls"] = "http://127.0.0.1:5080",
             [key] = value,
         };
-        var error = Assert.Throws<BackendConfigurationException>(() => Load(settings.Select(kv => (kv.Key, kv.Value)).ToArray()));
+        var error = Assert.Throws<OptionsValidationException>(() => Load(settings.Select(kv => (kv.Key, kv.Value)).ToArray()));
         Assert.Contains(named, error.Message);
     }
 
@@ -52,7 +66,7 @@ public sealed class BackendConfigurationTests
         Assert.Equal("yoi:", options.Runtimes[0].KeyPrefix);
         Assert.Equal(10, options.Runtimes[0].TimeoutSeconds);
         Assert.Equal(1024, options.Observation.ClientQueueCapacity);
-        Assert.Throws<BackendConfigurationException>(() => Load(("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "admin")));
+        Assert.Throws<OptionsValidationException>(() => Load(("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "admin")));
     }
 
     [Fact]
@@ -61,5 +75,40 @@ public sealed class BackendConfigurationTests
         Assert.Equal(15, Load().Observation.KeepAliveTimeoutSeconds);
         Assert.Equal(0.5, Load(("Backend:Observation:KeepAliveTimeoutSeconds", "0.5")).Observation.KeepAliveTimeoutSeconds);
         Assert.Equal(0, Load(("Backend:Observation:KeepAliveTimeoutSeconds", "0")).Observation.KeepAliveTimeoutSeconds);
+    }
+
+    [Fact]
+    public void An_embedded_runtime_setting_is_checked_at_start_and_named_under_its_entry()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Load(("Backend:Runtimes:0:Id", "rt-e"),
+            ("Backend:Runtimes:0:Source", "embedded"), ("Backend:Runtimes:0:Runtime:Scripted:DeltaDelayMs", "-1")));
+        Assert.Contains("Backend:Runtimes:0:Runtime", error.Message);
+        Assert.Contains("Scripted:DeltaDelayMs", error.Message);
+        var options = Load(("Backend:Runtimes:0:Id", "rt-e"), ("Backend:Runtimes:0:Source", "embedded"),
+            ("Backend:Runtimes:0:KeyPrefix", "e:"), ("Backend:Runtimes:0:Runtime:MaxWorkers", "7"));
+        Assert.Equal(("rt-e", "e:", 7), (options.Runtimes[0].Runtime.Id, options.Runtimes[0].Runtime.KeyPrefix, options.Runtimes[0].Runtime.MaxWorkers));
+    }
+
+    [Fact]
+    public void Every_invalid_setting_is_named_on_one_line()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Load(("Backend:RuntimeProbeSeconds", "0"),
+            ("Backend:Observation:ClientQueueCapacity", "0")));
+        Assert.Equal(2, error.Failures.Count());
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains("Backend:RuntimeProbeSeconds", error.Message);
+        Assert.Contains("Backend:Observation:ClientQueueCapacity", error.Message);
+    }
+
+    [Fact]
+    public void Start_validation_rejects_an_invalid_setting_before_anything_reads_the_options()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>("Backend:Observation:MaxClientFrameBytes", "1")]).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddBackendOptions();
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("Backend:Observation:MaxClientFrameBytes", error.Message);
     }
 }

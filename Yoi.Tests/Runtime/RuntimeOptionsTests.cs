@@ -1,14 +1,23 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Yoi.Runtime;
 
 namespace Yoi.Tests.Runtime;
 
 public sealed class RuntimeOptionsTests
 {
-    private static RuntimeOptions Load(params (string Key, string Value)[] settings) =>
-        RuntimeOptions.Load(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
-            .Build());
+    /// <summary>The options as <c>AddYoiRuntime</c> registers them, read the way the host's start validation reads them.</summary>
+    private static RuntimeOptions Load(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddYoiRuntime();
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        return provider.GetRequiredService<IOptions<RuntimeOptions>>().Value;
+    }
 
     [Fact]
     public void Defaults_apply_when_only_the_required_settings_are_given()
@@ -30,7 +39,7 @@ public sealed class RuntimeOptionsTests
         var settings = new List<(string, string)>();
         if (id is not null) settings.Add(("Runtime:Id", id));
         if (token is not null) settings.Add(("Runtime:Token", token));
-        var error = Assert.Throws<RuntimeConfigurationException>(() => Load([.. settings]));
+        var error = Assert.Throws<OptionsValidationException>(() => Load([.. settings]));
         Assert.Contains(named, error.Message);
         if (token is not null) Assert.DoesNotContain(token, error.Message);
     }
@@ -49,7 +58,7 @@ public sealed class RuntimeOptionsTests
     [InlineData("Runtime:Retention:MaxLength", "lots")]
     public void An_invalid_optional_setting_is_named(string key, string value)
     {
-        var error = Assert.Throws<RuntimeConfigurationException>(() =>
+        var error = Assert.Throws<OptionsValidationException>(() =>
             Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), (key, value)));
         Assert.Contains(key.Split(':')[^1], error.Message);
     }
@@ -59,7 +68,7 @@ public sealed class RuntimeOptionsTests
     [InlineData("ollama", "Runtime:Ollama:Endpoint")]
     public void A_default_provider_needs_its_endpoint_and_model(string provider, string named)
     {
-        var error = Assert.Throws<RuntimeConfigurationException>(() =>
+        var error = Assert.Throws<OptionsValidationException>(() =>
             Load(("Runtime:Id", "rt-1"), ("Runtime:Token", "0123456789abcdef"), ("Runtime:DefaultProvider", provider)));
         Assert.Contains(named, error.Message);
     }

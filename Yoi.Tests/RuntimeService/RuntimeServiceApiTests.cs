@@ -253,7 +253,7 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
     [Fact]
     public void A_missing_or_short_token_stops_the_service_at_start_naming_the_setting()
     {
-        var error = Assert.Throws<RuntimeConfigurationException>(() => RuntimeServiceApp.Build([], c =>
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => RuntimeServiceApp.Build([], c =>
             Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(c,
                 new Dictionary<string, string?> { ["Runtime:Id"] = "rt-1", ["Runtime:Token"] = "short" })));
         Assert.Contains("Runtime:Token", error.Message);
