@@ -13,7 +13,7 @@ namespace Yoi.BackendService.Registry;
 /// A runtime in another process: its <c>/v1</c> REST API at <c>baseUrl</c> over the pooled
 /// <see cref="HttpClient"/> every remote runtime shares (<see cref="HttpClientName"/> from <see cref="IHttpClientFactory"/>),
 /// bearer token, a per-call timeout. Transport and HTTP failures are mapped to
-/// the SPEC 5.1 codes; exception messages of the HTTP stack (which name the URL) are never copied.
+/// the codes of docs/protocol.md (REST API errors); exception messages of the HTTP stack (which name the URL) are never copied.
 /// </summary>
 public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, Uri baseUrl, string token, TimeSpan timeout) : IRuntimeSource
 {

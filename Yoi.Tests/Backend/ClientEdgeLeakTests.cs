@@ -5,7 +5,7 @@ using Yoi.Tests.EventLog.Redis;
 namespace Yoi.Tests.Backend;
 
 /// <summary>
-/// SPEC 5.1: no body, header or frame at the client edge carries a runtime URL, token, Redis address or stream key.
+/// No body, header or frame at the client edge carries a runtime URL, token, Redis address or stream key.
 /// This test drives every route and failure itself, then scans everything every backend test recorded.
 /// </summary>
 public sealed class ClientEdgeLeakTests(RedisServerFixture redis)

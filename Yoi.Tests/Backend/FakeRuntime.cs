@@ -13,7 +13,7 @@ namespace Yoi.Tests.Backend;
 
 /// <summary>
 /// A real Kestrel server playing a Runtime's <c>/v1</c> API: checks the bearer token, knows a set of workers, and
-/// lets a test override the answer (<see cref="Respond"/>) to play every failure of the SPEC 5.1 table.
+/// lets a test override the answer (<see cref="Respond"/>) to play every failure of the error table in docs/protocol.md.
 /// </summary>
 public sealed class FakeRuntime : IAsyncDisposable
 {

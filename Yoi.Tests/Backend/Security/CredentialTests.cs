@@ -9,6 +9,7 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
 using Yoi.Protocol;
 using Yoi.Protocol.Envelopes;
+using Yoi.Tests.Telemetry;
 
 namespace Yoi.Tests.Backend.Security;
 
@@ -104,14 +105,8 @@ public sealed class CredentialTests : IAsyncLifetime
     [Fact]
     public async Task Keys_never_reach_the_log_or_the_request_span()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder("Microsoft.AspNetCore");
+        var spans = recorder.Stopped;
         using (var ws = await _host.ConnectAsync($"api/runtimes/rt-1/workers/{_worker}/events/ws?access_token={ViewerKey}"))
             Assert.IsType<SnapshotFrame>(await ws.NextAsync());
         using (await GetAsync($"api/runtimes?access_token={OperatorKey}")) { }
