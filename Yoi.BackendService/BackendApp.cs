@@ -75,7 +75,11 @@ public static class BackendApp
     {
         var services = builder.Services;
         services.AddBackendOptions();
-        services.AddOpenApi(Api.OpenApiSecurity.Configure);
+        services.AddOpenApi(openApi =>
+        {
+            Api.OpenApiSecurity.Configure(openApi);
+            Api.OpenApiWireSchemas.Configure(openApi);
+        });
         services.AddYoiProblemDetails();
         services.AddExceptionHandler<Api.ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Yoi.ServiceDefaults;
@@ -18,9 +19,13 @@ public static class ProblemDetailsDefaults
     public const string RuntimeId = "runtime_id";
     public const string TraceId = "trace_id";
 
-    /// <summary><c>AddProblemDetails</c> with <see cref="Customize"/>.</summary>
+    /// <summary>
+    /// <c>AddProblemDetails</c> with <see cref="Customize"/>. A parameter the framework cannot bind is a 400 the
+    /// endpoint's filters may answer (<see cref="EventPageQuery"/>) in every environment, never an exception.
+    /// </summary>
     public static IServiceCollection AddYoiProblemDetails(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = Customize);
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false)
+            .AddProblemDetails(options => options.CustomizeProblemDetails = Customize);
 
     public static void Customize(ProblemDetailsContext context)
     {

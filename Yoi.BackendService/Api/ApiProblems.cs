@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Yoi.BackendService.Registry;
 using Yoi.Protocol.Api;
 using Yoi.ServiceDefaults;
@@ -11,18 +12,18 @@ namespace Yoi.BackendService.Api;
 /// </summary>
 public static class ApiProblems
 {
-    public static IResult Result(int status, string code, string title, string detail, string? runtimeId) =>
+    public static ProblemHttpResult Result(int status, string code, string title, string detail, string? runtimeId) =>
         TypedResults.Problem(ProblemDetailsDefaults.Create(status, code, title, detail, runtimeId));
 
-    public static IResult From(RuntimeSourceException ex, string runtimeId) => Result(ex.Status, ex.Code, ex.Title, ex.Message, runtimeId);
+    public static ProblemHttpResult From(RuntimeSourceException ex, string runtimeId) => Result(ex.Status, ex.Code, ex.Title, ex.Message, runtimeId);
 
-    public static IResult InvalidRequest(string detail, string? runtimeId = null) =>
+    public static ProblemHttpResult InvalidRequest(string detail, string? runtimeId = null) =>
         Result(StatusCodes.Status400BadRequest, ApiErrorCodes.InvalidRequest, "Invalid request", detail, runtimeId);
 
-    public static IResult RuntimeNotFound(string runtimeId) =>
+    public static ProblemHttpResult RuntimeNotFound(string runtimeId) =>
         Result(StatusCodes.Status404NotFound, ApiErrorCodes.RuntimeNotFound, "Runtime not found", $"No runtime '{runtimeId}' is configured.", runtimeId);
 
-    public static IResult Forbidden(string? runtimeId) =>
+    public static ProblemHttpResult Forbidden(string? runtimeId) =>
         Result(StatusCodes.Status403Forbidden, ApiErrorCodes.Forbidden, "Forbidden", "This client may not do this.", runtimeId);
 
     public static Task Write(HttpContext context, int status, string code, string title, string detail, string? runtimeId) =>

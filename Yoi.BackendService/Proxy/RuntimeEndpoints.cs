@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Yoi.BackendService.Api;
 using Yoi.BackendService.Projection;
@@ -11,21 +11,28 @@ using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Transcripts;
+using Yoi.Protocol.Plugins;
+using Yoi.ServiceDefaults;
 
 namespace Yoi.BackendService.Proxy;
 
-/// <summary>The client REST API of SPEC 5.2: commands proxied to the runtime's source, events served from the log.</summary>
+/// <summary>
+/// The client REST API (docs/protocol.md): commands proxied to the runtime's source, events served from the log. Handlers
+/// bind typed parameters and return typed results; every failure is a problem (<see cref="ApiProblems"/>).
+/// </summary>
 public static class RuntimeEndpoints
 {
     public const int MaxBodyBytes = 64 * 1024;
-    private const int DefaultPageSize = 100;
-    private const int MaxPageSize = 1000;
 
     public static IEndpointRouteBuilder MapRuntimeEndpoints(this IEndpointRouteBuilder app)
     {
         // Bodies are bound by the framework ([FromBody], strict JSON of ApiJsonContext) and held to 64 KiB (413 beyond).
         var api = app.MapGroup("/api/runtimes").RequireAuthorization(ClientRoles.Viewer).WithTags("runtimes")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         api.MapGet("/", ListRuntimes).WithName("ListRuntimes").WithSummary("Configured runtimes with availability.")
             .Produces<RuntimeList>();
@@ -33,23 +40,31 @@ public static class RuntimeEndpoints
         api.MapGet("/{rid}/workers", ListWorkers).WithName("ListWorkers")
             .WithSummary("A page of workers, oldest first: ?limit= (1-1000, default 100) and ?after= (the page's next_cursor).").Produces<WorkerList>();
         api.MapDelete("/{rid}/workers/{wid}", DeleteWorker).WithName("DeleteWorker").RequireAuthorization(ClientRoles.Operator)
-            .WithSummary("Deletes a stopped worker with its streams and state (204); its id is never reused.").Produces(StatusCodes.Status204NoContent);
-        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").RequireAuthorization(ClientRoles.Operator).Accepts<CreateWorkerRequest>("application/json")
-            .Produces<WorkerInfo>(StatusCodes.Status201Created);
+            .WithSummary("Deletes a stopped worker with its streams and state (204); its id is never reused.").Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{rid}/workers", CreateWorker).WithName("CreateWorker").RequireAuthorization(ClientRoles.Operator)
+            .Produces<WorkerInfo>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapGet("/{rid}/workers/{wid}", GetWorker).WithName("GetWorker").Produces<WorkerInfo>();
-        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").RequireAuthorization(ClientRoles.Operator).Accepts<InputRequest>("application/json")
-            .Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
-        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").RequireAuthorization(ClientRoles.Operator).Produces<CommandAccepted>(StatusCodes.Status202Accepted);
+        api.MapPost("/{rid}/workers/{wid}/input", SendInput).WithName("SendInput").RequireAuthorization(ClientRoles.Operator)
+            .Produces<CommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/{rid}/workers/{wid}/cancel", Cancel).WithName("CancelRun").RequireAuthorization(ClientRoles.Operator)
+            .Produces<CommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{rid}/workers/{wid}/stop", Stop).WithName("StopWorker").RequireAuthorization(ClientRoles.Operator)
+            .Produces<CommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/{rid}/workers/{wid}/transcript", GetTranscript).WithName("GetTranscript").Produces<WorkerTranscript>();
         api.MapGet("/{rid}/workers/{wid}/events", GetEvents).WithName("GetEvents")
-            .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<JsonElement>();
-        api.MapGet("/{rid}/plugins", ListPlugins).WithName("ListPlugins").Produces<JsonElement>();
-        api.MapGet("/{rid}/plugins/{pid}", GetPlugin).WithName("GetPlugin").Produces<JsonElement>();
+            .WithSummary("A page of event frames after a cursor: {events:[...], next_cursor}.").Produces<EventPage>()
+            .ProducesProblem(StatusCodes.Status410Gone).WithEventPageQueryProblems();
+        api.MapGet("/{rid}/plugins", ListPlugins).WithName("ListPlugins").Produces<PluginList>()
+            .ProducesProblem(StatusCodes.Status501NotImplemented);
+        api.MapGet("/{rid}/plugins/{pid}", GetPlugin).WithName("GetPlugin").Produces<PluginStatus>()
+            .ProducesProblem(StatusCodes.Status501NotImplemented);
         return app;
     }
 
-    private static async Task<IResult> ListRuntimes(HttpContext context, RuntimeRegistry registry, IProjectionPolicy policy)
+    private static async Task<JsonHttpResult<RuntimeList>> ListRuntimes(HttpContext context, RuntimeRegistry registry, IProjectionPolicy policy)
     {
         var client = ClientAccess.Identity(context);
         var visible = registry.Runtimes.Where(r => policy.CanObserve(client, r.Id, null)).ToList();
@@ -57,27 +72,28 @@ public static class RuntimeEndpoints
         return Json(new RuntimeList(infos), ApiJsonContext.Default.RuntimeList);
     }
 
-    private static Task<IResult> GetRuntime(HttpContext context, string rid, RuntimeRegistry registry, IProjectionPolicy policy) =>
+    private static Task<Results<JsonHttpResult<RuntimeInfo>, ProblemHttpResult>> GetRuntime(HttpContext context, string rid, RuntimeRegistry registry) =>
         Handle(context, rid, null, null, async (r, ct) => Json(await registry.DescribeAsync(r, ct), ApiJsonContext.Default.RuntimeInfo));
 
-    private static Task<IResult> ListWorkers(HttpContext context, string rid, [FromQuery] int? limit, [FromQuery] WorkerListCursor? after)
+    private static async Task<Results<JsonHttpResult<WorkerList>, ProblemHttpResult>> ListWorkers(HttpContext context, string rid,
+        [FromQuery] int? limit, [FromQuery] WorkerListCursor? after)
     {
         var size = limit ?? WorkerListCursor.DefaultLimit;
         if (size is < 1 or > WorkerListCursor.MaxLimit)
-            return Task.FromResult(ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {WorkerListCursor.MaxLimit}.",
-                ResourceId.IsValid(rid) ? rid : null));
-        return Handle(context, rid, null, null, async (r, ct) =>
+            return ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {WorkerListCursor.MaxLimit}.", ResourceId.IsValid(rid) ? rid : null);
+        return await Handle(context, rid, null, null, async (r, ct) =>
             Json(await r.Source.ListWorkersAsync(size, after, ct), ApiJsonContext.Default.WorkerList));
     }
 
-    private static Task<IResult> DeleteWorker(HttpContext context, string rid, string wid) =>
+    private static Task<Results<NoContent, ProblemHttpResult>> DeleteWorker(HttpContext context, string rid, string wid) =>
         Handle(context, rid, wid, RuntimeCommands.Delete, async (r, ct) =>
         {
             await r.Source.DeleteWorkerAsync(wid, ct);
-            return Results.NoContent();
+            return TypedResults.NoContent();
         });
 
-    private static Task<IResult> CreateWorker(HttpContext context, string rid, [FromBody] CreateWorkerRequest? request) =>
+    private static Task<Results<JsonHttpResult<WorkerInfo>, ProblemHttpResult>> CreateWorker(HttpContext context, string rid,
+        [FromBody] CreateWorkerRequest? request) =>
         Handle(context, rid, null, RuntimeCommands.CreateWorker, async (r, ct) =>
         {
             var worker = await r.Source.CreateWorkerAsync(request ?? new CreateWorkerRequest(), ct);
@@ -85,23 +101,25 @@ public static class RuntimeEndpoints
             return Json(worker, ApiJsonContext.Default.WorkerInfo, StatusCodes.Status201Created);
         });
 
-    private static Task<IResult> GetWorker(HttpContext context, string rid, string wid) =>
+    private static Task<Results<JsonHttpResult<WorkerInfo>, ProblemHttpResult>> GetWorker(HttpContext context, string rid, string wid) =>
         Handle(context, rid, wid, null, async (r, ct) => Json(await r.Source.GetWorkerAsync(wid, ct), ApiJsonContext.Default.WorkerInfo));
 
-    private static Task<IResult> SendInput(HttpContext context, string rid, string wid, [FromBody] InputRequest request) =>
+    private static Task<Results<JsonHttpResult<CommandAccepted>, ProblemHttpResult>> SendInput(HttpContext context, string rid, string wid,
+        [FromBody] InputRequest request) =>
         Handle(context, rid, wid, RuntimeCommands.Input, async (r, ct) =>
         {
-            if (string.IsNullOrWhiteSpace(request.Text)) return ApiProblems.InvalidRequest("The 'text' property is required.", rid);
+            if (string.IsNullOrWhiteSpace(request.Text)) throw RuntimeSourceException.InvalidRequest("The 'text' property is required.");
             return Accepted(await r.Source.SendInputAsync(wid, request.Text, ct));
         });
 
-    private static Task<IResult> Cancel(HttpContext context, string rid, string wid) =>
+    private static Task<Results<JsonHttpResult<CommandAccepted>, ProblemHttpResult>> Cancel(HttpContext context, string rid, string wid) =>
         Handle(context, rid, wid, RuntimeCommands.Cancel, async (r, ct) => Accepted(await r.Source.CancelAsync(wid, ct)));
 
-    private static Task<IResult> Stop(HttpContext context, string rid, string wid) =>
+    private static Task<Results<JsonHttpResult<CommandAccepted>, ProblemHttpResult>> Stop(HttpContext context, string rid, string wid) =>
         Handle(context, rid, wid, RuntimeCommands.Stop, async (r, ct) => Accepted(await r.Source.StopAsync(wid, ct)));
 
-    private static Task<IResult> GetTranscript(HttpContext context, string rid, string wid, IProjectionPolicy policy) =>
+    private static Task<Results<JsonHttpResult<WorkerTranscript>, ProblemHttpResult>> GetTranscript(HttpContext context, string rid, string wid,
+        IProjectionPolicy policy) =>
         Handle(context, rid, wid, null, async (r, ct) =>
         {
             var transcript = await r.Source.GetTranscriptAsync(wid, ct);
@@ -110,34 +128,30 @@ public static class RuntimeEndpoints
             return Json(transcript with { RuntimeId = rid, WorkerId = wid }, ProtocolJsonContext.Default.WorkerTranscript);
         });
 
-    private static Task<IResult> GetEvents(HttpContext context, string rid, string wid, RuntimeRegistry registry, IEventLog log,
-        IProjectionPolicy policy) =>
+    /// <summary>
+    /// A page of the worker's stream as the WebSocket frames it (<see cref="EventPage"/>), written straight from the
+    /// stored bytes. <c>after</c> and <c>limit</c> are bound from the query; a malformed cursor is answered by the
+    /// endpoint's filter (<see cref="EventPageQuery"/>) before this runs.
+    /// </summary>
+    private static Task<Results<FileContentHttpResult, ProblemHttpResult>> GetEvents(HttpContext context, string rid, string wid,
+        [FromQuery] StreamCursor? after, [FromQuery] int? limit, RuntimeRegistry registry, IEventLog log, IProjectionPolicy policy) =>
         Handle(context, rid, wid, null, async (r, ct) =>
         {
-            var after = StreamCursor.Zero;
-            var query = context.Request.Query;
-            var hasAfter = query.TryGetValue("after", out var afterText);
-            string? reason = "give it once";
-            if (hasAfter && (afterText.Count != 1 || !StreamCursor.TryParse(afterText[0].AsSpan(), out after, out reason)))
-                return ApiProblems.Result(StatusCodes.Status400BadRequest, ApiErrorCodes.CursorMalformed, "Malformed cursor",
-                    $"The 'after' cursor is malformed: {reason}.", rid);
-            var limit = DefaultPageSize;
-            if (query.TryGetValue("limit", out var limitText)
-                && (limitText.Count != 1 || !int.TryParse(limitText[0], out limit) || limit is < 1 or > MaxPageSize))
-                return ApiProblems.InvalidRequest($"The 'limit' must be an integer from 1 to {MaxPageSize}.", rid);
+            if (EventPageQuery.PageSize(limit) is not { } size)
+                throw RuntimeSourceException.InvalidRequest($"The 'limit' must be an integer from 1 to {EventPageQuery.MaxLimit}.");
             if (!await registry.WorkerExistsAsync(r, wid, ct)) throw RuntimeSourceException.WorkerNotFound(rid, wid);
 
             var stream = r.Keys.WorkerEvents(wid);
             IReadOnlyList<LogEntry> entries;
-            if (hasAfter)
+            if (after is { } cursor)
             {
-                var page = await log.ReadAfterClientCursorAsync(stream, after, limit, ct);
-                if (page.Status != CursorStatus.Retained) return CursorNotRetained(page.Status, rid);
+                var page = await log.ReadAfterClientCursorAsync(stream, cursor, size, ct);
+                if (page.Status != CursorStatus.Retained) throw CursorNotRetained(page.Status);
                 entries = page.Entries;
             }
             else
             {
-                entries = await log.ReadAfterAsync(stream, StreamCursor.Zero, limit, ct); // from the first retained event
+                entries = await log.ReadAfterAsync(stream, StreamCursor.Zero, size, ct); // from the first retained event
             }
             var projection = policy.Project(ClientAccess.Identity(context));
             var events = new List<StoredEvent>(entries.Count);
@@ -150,31 +164,34 @@ public static class RuntimeEndpoints
             var buffer = new ArrayBufferWriter<byte>();
             // The last cursor read, not sent: paging moves on past events the projection dropped.
             EnvelopeWriter.WriteEventPage(buffer, rid, events, entries.Count > 0 ? entries[^1].Cursor : null);
-            return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+            return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
         });
 
     /// <summary>Paging never jumps over a gap silently: an expired or foreign cursor is an error naming what to do.</summary>
-    private static IResult CursorNotRetained(CursorStatus status, string rid) => status == CursorStatus.Expired
-        ? ApiProblems.Result(StatusCodes.Status410Gone, ApiErrorCodes.CursorExpired, "Cursor expired",
-            "Events after the cursor were trimmed by retention; read the transcript and page on from its cursor.", rid)
-        : ApiProblems.Result(StatusCodes.Status404NotFound, ApiErrorCodes.CursorUnknown, "Unknown cursor",
-            "The cursor is not a position of this worker's stream; read the transcript and page on from its cursor.", rid);
+    private static RuntimeSourceException CursorNotRetained(CursorStatus status) => status == CursorStatus.Expired
+        ? new(StatusCodes.Status410Gone, ApiErrorCodes.CursorExpired, "Cursor expired",
+            "Events after the cursor were trimmed by retention; read the transcript and page on from its cursor.")
+        : new(StatusCodes.Status404NotFound, ApiErrorCodes.CursorUnknown, "Unknown cursor",
+            "The cursor is not a position of this worker's stream; read the transcript and page on from its cursor.");
 
-    private static Task<IResult> ListPlugins(HttpContext context, string rid, RuntimeRegistry registry) =>
+    private static Task<Results<JsonHttpResult<PluginList>, ProblemHttpResult>> ListPlugins(HttpContext context, string rid, RuntimeRegistry registry) =>
         Handle(context, rid, null, null, async (r, ct) =>
         {
             await RequireCapabilityAsync(registry, r, RuntimeCapabilities.Plugins, ct);
-            return Json(await r.Source.ListPluginsAsync(ct), ProtocolJsonContext.Default.JsonElement);
+            return Json(await r.Source.ListPluginsAsync(ct), PluginJsonContext.Default.PluginList);
         });
 
-    private static Task<IResult> GetPlugin(HttpContext context, string rid, string pid, RuntimeRegistry registry) =>
-        ResourceId.IsValid(pid)
-            ? Handle(context, rid, null, null, async (r, ct) =>
-            {
-                await RequireCapabilityAsync(registry, r, RuntimeCapabilities.Plugins, ct);
-                return Json(await r.Source.GetPluginAsync(pid, ct), ProtocolJsonContext.Default.JsonElement);
-            })
-            : Task.FromResult(ApiProblems.InvalidRequest("Plugin ids are 1-64 characters of [A-Za-z0-9_-].", ResourceId.IsValid(rid) ? rid : null));
+    private static async Task<Results<JsonHttpResult<PluginStatus>, ProblemHttpResult>> GetPlugin(HttpContext context, string rid, string pid,
+        RuntimeRegistry registry)
+    {
+        if (!ResourceId.IsValid(pid))
+            return ApiProblems.InvalidRequest("Plugin ids are 1-64 characters of [A-Za-z0-9_-].", ResourceId.IsValid(rid) ? rid : null);
+        return await Handle(context, rid, null, null, async (r, ct) =>
+        {
+            await RequireCapabilityAsync(registry, r, RuntimeCapabilities.Plugins, ct);
+            return Json(await r.Source.GetPluginAsync(pid, ct), PluginJsonContext.Default.PluginStatus);
+        });
+    }
 
     /// <summary>
     /// SPEC 5.1 "capability missing": a runtime that answers but does not report the capability gets 501 without a
@@ -191,8 +208,8 @@ public static class RuntimeEndpoints
     /// The common checks, in order: ids well formed (400), runtime configured (404), projection seam (403), then the
     /// call; a <see cref="RuntimeSourceException"/> becomes its SPEC 5.1 problem.
     /// </summary>
-    private static async Task<IResult> Handle(HttpContext context, string rid, string? wid, string? command,
-        Func<RuntimeEntry, CancellationToken, Task<IResult>> call)
+    private static async Task<Results<T, ProblemHttpResult>> Handle<T>(HttpContext context, string rid, string? wid, string? command,
+        Func<RuntimeEntry, CancellationToken, Task<T>> call) where T : IResult
     {
         if (!ResourceId.IsValid(rid)) return ApiProblems.InvalidRequest("Runtime ids are 1-64 characters of [A-Za-z0-9_-].");
         if (wid is not null && !ResourceId.IsValid(wid)) return ApiProblems.InvalidRequest("Worker ids are 1-64 characters of [A-Za-z0-9_-].", rid);
@@ -213,9 +230,9 @@ public static class RuntimeEndpoints
     }
 
     /// <summary>The value through its source-generated contract (exact snake_case, nulls left out).</summary>
-    private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
+    private static JsonHttpResult<T> Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
         TypedResults.Json(value, typeInfo, statusCode: status);
 
-    private static IResult Accepted(CommandAccepted accepted) =>
+    private static JsonHttpResult<CommandAccepted> Accepted(CommandAccepted accepted) =>
         Json(accepted, ApiJsonContext.Default.CommandAccepted, StatusCodes.Status202Accepted);
 }

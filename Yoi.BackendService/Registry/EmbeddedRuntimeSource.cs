@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
 using Yoi.EventLog.Storage;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 
@@ -52,11 +52,11 @@ public sealed class EmbeddedRuntimeSource(IWorkerRuntime runtime, StreamKeys key
         return WorkerTranscript.From(RuntimeId, workerId, checkpoint.Cursor, checkpoint.Snapshot);
     }
 
-    public Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken) =>
-        Task.FromException<JsonElement>(RuntimeSourceException.Unsupported(RuntimeId, "plugins"));
+    public Task<PluginList> ListPluginsAsync(CancellationToken cancellationToken) =>
+        Task.FromException<PluginList>(RuntimeSourceException.Unsupported(RuntimeId, "plugins"));
 
-    public Task<JsonElement> GetPluginAsync(string pluginId, CancellationToken cancellationToken) =>
-        Task.FromException<JsonElement>(RuntimeSourceException.Unsupported(RuntimeId, "plugins"));
+    public Task<PluginStatus> GetPluginAsync(string pluginId, CancellationToken cancellationToken) =>
+        Task.FromException<PluginStatus>(RuntimeSourceException.Unsupported(RuntimeId, "plugins"));
 
     private Task<T> Run<T>(string? workerId, Func<T> call)
     {

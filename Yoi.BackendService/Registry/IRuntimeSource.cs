@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.BackendService.Registry;
 
@@ -33,10 +33,10 @@ public interface IRuntimeSource
     Task<CommandAccepted> CancelAsync(string workerId, CancellationToken cancellationToken);
     Task<CommandAccepted> StopAsync(string workerId, CancellationToken cancellationToken);
     Task<WorkerTranscript> GetTranscriptAsync(string workerId, CancellationToken cancellationToken);
-    /// <summary>The runtime's plugin list, passed through as JSON.</summary>
-    Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken);
-    /// <summary>One plugin, passed through as JSON.</summary>
-    Task<JsonElement> GetPluginAsync(string pluginId, CancellationToken cancellationToken);
+    /// <summary>The runtime's plugins with their status (docs/plugins.md).</summary>
+    Task<PluginList> ListPluginsAsync(CancellationToken cancellationToken);
+    /// <summary>One plugin's status.</summary>
+    Task<PluginStatus> GetPluginAsync(string pluginId, CancellationToken cancellationToken);
 }
 
 public static class RuntimeSourcePaging

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.BackendService.Registry;
 
@@ -56,11 +57,11 @@ public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, Uri b
     public Task<WorkerTranscript> GetTranscriptAsync(string workerId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"v1/workers/{workerId}/transcript", null, ProtocolJsonContext.Default.WorkerTranscript, workerId, cancellationToken);
 
-    public Task<JsonElement> ListPluginsAsync(CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, "v1/plugins", null, ProtocolJsonContext.Default.JsonElement, null, cancellationToken);
+    public Task<PluginList> ListPluginsAsync(CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, "v1/plugins", null, PluginJsonContext.Default.PluginList, null, cancellationToken);
 
-    public Task<JsonElement> GetPluginAsync(string pluginId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, $"v1/plugins/{pluginId}", null, ProtocolJsonContext.Default.JsonElement, null, cancellationToken,
+    public Task<PluginStatus> GetPluginAsync(string pluginId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"v1/plugins/{pluginId}", null, PluginJsonContext.Default.PluginStatus, null, cancellationToken,
             notFoundIsPassThrough: true);
 
     private static ByteArrayContent JsonContent<T>(T value, JsonTypeInfo<T> typeInfo)

@@ -10,8 +10,9 @@ namespace Yoi.Protocol.Cursors;
 /// Only ASCII digits count: other Unicode digits (for example Arabic-Indic or full-width) are rejected.
 /// Leading zeros are accepted, as Redis accepts them, and normalized away: <c>007-01</c> parses as <c>7-1</c> and
 /// formats as <c>7-1</c>; the text, zeros included, may not exceed <see cref="MaxLength"/> characters.
+/// It is <see cref="IParsable{TSelf}"/>, so a route binds it from the query (<c>[FromQuery] StreamCursor? after</c>).
 /// </summary>
-public readonly record struct StreamCursor(ulong Milliseconds, ulong Sequence) : IComparable<StreamCursor>
+public readonly record struct StreamCursor(ulong Milliseconds, ulong Sequence) : IComparable<StreamCursor>, IParsable<StreamCursor>
 {
     /// <summary>The position before every entry: reading after it returns the whole stream.</summary>
     public static readonly StreamCursor Zero = new(0, 0);
@@ -73,6 +74,11 @@ public readonly record struct StreamCursor(ulong Milliseconds, ulong Sequence) :
 
     public static bool TryParse([NotNullWhen(true)] string? text, out StreamCursor cursor) =>
         TryParse(text.AsSpan(), out cursor, out _) && text is not null;
+
+    public static StreamCursor Parse(string s, IFormatProvider? provider) => Parse(s);
+
+    public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out StreamCursor result) =>
+        TryParse(s, out result);
 
     public static bool TryParse(ReadOnlySpan<char> text, out StreamCursor cursor, [NotNullWhen(false)] out string? reason)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -11,6 +10,7 @@ using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
 using Yoi.Runtime.Workers;
 using Yoi.RuntimeService.Http;
+using Yoi.ServiceDefaults;
 
 namespace Yoi.RuntimeService.Workers;
 
@@ -20,9 +20,6 @@ namespace Yoi.RuntimeService.Workers;
 /// </summary>
 public static class WorkerEndpoints
 {
-    public const int DefaultEventLimit = 100;
-    public const int MaxEventLimit = 1000;
-
     public static IEndpointRouteBuilder MapWorkerEndpoints(this IEndpointRouteBuilder app)
     {
         var workers = app.MapGroup("/workers").WithTags("Workers");
@@ -34,7 +31,8 @@ public static class WorkerEndpoints
         workers.MapDelete("/{id}", DeleteWorker).WithName("DeleteWorker").WithSummary("Deletes a stopped worker with its streams (204).");
         workers.MapPost("/{id}/stop", Stop).WithName("StopWorker").WithSummary("Stops the worker for good (202).");
         workers.MapGet("/{id}/transcript", GetTranscript).WithName("GetTranscript").WithSummary("The folded transcript and its cursor.");
-        workers.MapGet("/{id}/events", GetEvents).WithName("GetEvents").WithSummary("A page of stored events after a cursor.");
+        workers.MapGet("/{id}/events", GetEvents).WithName("GetEvents").WithSummary("A page of stored events after a cursor.")
+            .WithEventPageQueryProblems();
         return app;
     }
 
@@ -86,18 +84,12 @@ public static class WorkerEndpoints
         return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
     }
 
-    private static async Task<IResult> GetEvents(string id, HttpRequest request, WorkerRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetEvents(string id, [FromQuery] StreamCursor? after,
+        [FromQuery] int? limit, WorkerRuntime runtime, CancellationToken cancellationToken)
     {
         runtime.GetWorker(id);
-        var after = StreamCursor.Zero;
-        var hasAfter = request.Query.TryGetValue("after", out var afterText) && afterText.ToString() is { Length: > 0 };
-        if (hasAfter && !StreamCursor.TryParse(afterText.ToString().AsSpan(), out after, out var reason))
-            throw new WorkerCommandException(ApiErrorCodes.CursorMalformed, $"The 'after' cursor is malformed: {reason}.");
-        var limit = DefaultEventLimit;
-        if (request.Query.TryGetValue("limit", out var limitText) && limitText.ToString() is { Length: > 0 } l
-            && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxEventLimit))
-            throw new WorkerCommandException(ApiErrorCodes.InvalidRequest, $"'limit' must be an integer from 1 to {MaxEventLimit}.");
-        var entries = await runtime.ReadEventsAsync(id, after, limit, checkCursor: hasAfter, cancellationToken);
+        if (EventPageQuery.PageSize(limit) is not { } size) return EventPageQuery.LimitProblem();
+        var entries = await runtime.ReadEventsAsync(id, after ?? StreamCursor.Zero, size, checkCursor: after is not null, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(4096);
         EnvelopeWriter.WriteEventPage(buffer, runtime.RuntimeId, entries.Select(e => new StoredEvent(e.Cursor, id, StoredPayload.OrMalformed(e.Payload))).ToArray(),
             entries.Count > 0 ? entries[^1].Cursor : null);

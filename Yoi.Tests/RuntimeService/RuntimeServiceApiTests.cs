@@ -219,6 +219,8 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
     [InlineData("after=1-2-3", "cursor_malformed")]
     [InlineData("after=-1", "cursor_malformed")]
     [InlineData("after=%24", "cursor_malformed")]
+    [InlineData("after=", "cursor_malformed")]
+    [InlineData("after=1-1&after=2-2", "cursor_malformed")]
     [InlineData("limit=0", "invalid_request")]
     [InlineData("limit=1001", "invalid_request")]
     [InlineData("limit=ten", "invalid_request")]
