@@ -130,18 +130,12 @@ public sealed class RedisBlockingTailTests
         Assert.True(batch.Entries.Count < ids.Count);
     }
 
-    private static async Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+    private static Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count) =>
+        Eventually.ValueAsync(async () =>
         {
             var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("clients");
-            var blocked = int.Parse(info.SelectMany(g => g).Single(p => p.Key == "blocked_clients").Value, CultureInfo.InvariantCulture);
-            if (blocked >= count) return;
-            if (deadline.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"{blocked} blocked clients, expected {count}");
-            await Task.Delay(10, Ct);
-        }
-    }
+            return int.Parse(info.SelectMany(g => g).Single(p => p.Key == "blocked_clients").Value, CultureInfo.InvariantCulture);
+        }, blocked => blocked >= count, $"{count} blocked clients");
 
     private static async Task<Dictionary<string, long>> CommandStatsAsync(IConnectionMultiplexer redis)
     {
