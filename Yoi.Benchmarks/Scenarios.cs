@@ -148,9 +148,11 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
 
         // The runtime's append path: 16 workers' ordered writers (queue -> one pipelined AppendBatchAsync of what is queued).
         const int Streams = 16;
-        double appender = 0;
+        double appender = 0, clientCpu = 0, redisCpu = 0;
         for (var round = 0; round <= _sizes.XaddRounds; round++) // round 0 is a warm-up
         {
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var redisBefore = await RedisCpuAsync();
             var perStream = _sizes.XaddCount / Streams;
             var producers = Enumerable.Range(0, Streams).Select(i => new SequencedProducer(rig.Log, $"bench:p1:w{i}", null)).ToArray();
             var watch = Stopwatch.StartNew();
@@ -160,6 +162,12 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
                 await p.CompleteAsync();
             })));
             watch.Stop();
+            var events = (double)Streams * perStream;
+            if (round > 0)
+            {
+                clientCpu += (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds * 1e6 / events / _sizes.XaddRounds;
+                redisCpu += (await RedisCpuAsync() - redisBefore) * 1e6 / events / _sizes.XaddRounds;
+            }
             foreach (var p in producers)
             {
                 if (p.Failure is not null) Errors.Add($"P1: append failed: {p.Failure.Message}");
@@ -176,6 +184,18 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         var ratio = appender / redisBenchmark;
         Row("P1", "ratio runtime append / redis-benchmark", ratio, "", ">= 0.75", double.IsNaN(ratio) ? null : ratio >= 0.75);
         Row("P1", "ratio StackExchange.Redis batches / redis-benchmark", client / redisBenchmark, "");
+        Row("P1", "runtime append path: CPU per event, appending process", clientCpu, "us");
+        Row("P1", "runtime append path: CPU per event, redis-server", redisCpu, "us");
+    }
+
+    /// <summary>redis-server's CPU seconds so far (user + system, from INFO).</summary>
+    private async Task<double> RedisCpuAsync()
+    {
+        var info = await rig.Redis.GetServers()[0].InfoAsync("cpu");
+        double total = 0;
+        foreach (var pair in info.SelectMany(g => g))
+            if (pair.Key is "used_cpu_user" or "used_cpu_sys") total += double.Parse(pair.Value, CultureInfo.InvariantCulture);
+        return total;
     }
 
     private static string StreamName(SequencedProducer p) => p.StreamKey;

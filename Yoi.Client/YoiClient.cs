@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Yoi.Client.Observation;
-using Yoi.Client.Plugins;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
+using Yoi.Protocol.Plugins;
 using Yoi.Protocol.Transcripts;
 
 namespace Yoi.Client;

@@ -43,9 +43,11 @@ public static class EventLogHostBuilderExtensions
             return builder;
         }
         var connectionString = builder.Configuration.GetConnectionString(RedisConnectionName)!;
+        ConfigurationOptions tailOptions;
         try
         {
-            ConfigurationOptions.Parse(connectionString);
+            tailOptions = ConfigurationOptions.Parse(connectionString);
+            tailOptions.ClientName ??= clientName;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
@@ -58,7 +60,7 @@ public static class EventLogHostBuilderExtensions
             options.AbortOnConnectFail = false;
             options.ClientName ??= clientName;
         });
-        builder.Services.TryAddSingleton<IEventLog>(sp => new RedisEventLog(sp.GetRequiredService<IConnectionMultiplexer>()));
+        builder.Services.TryAddSingleton<IEventLog>(sp => new RedisEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), blockingReader: tailOptions));
         builder.Services.TryAddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
         builder.Services.TryAddSingleton<WorkerRegistryFactory>(sp =>
         {

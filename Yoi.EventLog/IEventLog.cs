@@ -36,8 +36,8 @@ public interface IEventLog
     /// Waits up to <paramref name="block"/> for entries after each position and returns what arrived
     /// (an empty list on timeout; zero or less does not wait). A batch whose entries do not follow its position,
     /// because retention removed entries in between, is marked <see cref="StreamBatch.Gap"/>. Cancellation returns
-    /// promptly. Concurrent calls are allowed; none holds a connection of its own (the Redis engine waits for the
-    /// append notifications of the streams).
+    /// promptly. Concurrent calls are allowed (the Redis engine serves one at a time from its blocking connection and
+    /// the others from the append notifications of the streams).
     /// </summary>
     ValueTask<IReadOnlyList<StreamBatch>> TailAsync(IReadOnlyList<StreamPosition> positions, int maxCountPerStream,
         TimeSpan block, CancellationToken cancellationToken = default);

@@ -1,13 +1,13 @@
 namespace Yoi.Protocol;
 
 /// <summary>
-/// Codes of diagnostics: <c>{"kind":"diagnostic"}</c> observation frames (client-facing, SPEC 5.3) and
+/// Codes of diagnostics: <c>{"kind":"diagnostic"}</c> observation frames (client-facing, docs/protocol.md) and
 /// <c>diagnostic</c> events in a worker's stream. Service plugins keep diagnostics of their own, in their status
 /// (<c>PluginDiagnosticCodes</c> and <c>PluginCommandCodes</c> in <c>Yoi.Runtime.Plugins</c>); those are not these.
 /// </summary>
 public static class DiagnosticCodes
 {
-    // Observation frames (SPEC 5.3).
+    // Observation frames (docs/protocol.md).
     public const string CursorExpired = "cursor_expired";
     public const string CursorUnknown = "cursor_unknown";
     public const string CursorMalformed = "cursor_malformed";

@@ -1,7 +1,7 @@
 namespace Yoi.Protocol;
 
 /// <summary>
-/// Stable codes of <c>error</c> events (SPEC 3). Problem-details codes are <see cref="Api.ApiErrorCodes"/>.
+/// Stable codes of <c>error</c> events (docs/protocol.md, events). Problem-details codes are <see cref="Api.ApiErrorCodes"/>.
 /// </summary>
 public static class ErrorCodes
 {

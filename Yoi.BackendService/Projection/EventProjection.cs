@@ -3,7 +3,7 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.BackendService.Projection;
 
 /// <summary>
-/// What one kind of client sees of a stream (SPEC 5.4): each stored event unchanged, replaced (redacted) or dropped,
+/// What one kind of client sees of a stream (docs/protocol.md, the projection seam): each stored event unchanged, replaced (redacted) or dropped,
 /// and the snapshot to match. A policy hands out shared instances: the Backend builds an event's frame once per
 /// distinct instance (compared by reference) among the clients of a stream, never once per client.
 /// <para>

@@ -1,7 +1,7 @@
 namespace Yoi.BackendService.Projection;
 
 /// <summary>
-/// The projection seam (SPEC 5.4): the Backend asks it, for every client, whether it may observe a runtime or
+/// The projection seam (docs/protocol.md): the Backend asks it, for every client, whether it may observe a runtime or
 /// worker, what the events become for it, and whether it may send a command. Guarantees of every policy:
 /// <list type="bullet">
 /// <item>Pure and cheap: called per connection and per request, never per event and client.</item>

@@ -11,7 +11,7 @@ using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Transcripts;
-using Yoi.Runtime.Plugins;
+using Yoi.Protocol.Plugins;
 using Yoi.ServiceDefaults;
 
 namespace Yoi.BackendService.Proxy;

@@ -1,7 +1,7 @@
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
 using Yoi.EventLog.Storage;
-using Yoi.Runtime.Plugins;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
 

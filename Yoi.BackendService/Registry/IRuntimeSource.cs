@@ -1,6 +1,6 @@
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
-using Yoi.Runtime.Plugins;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.BackendService.Registry;
 
@@ -9,7 +9,7 @@ namespace Yoi.BackendService.Registry;
 /// bearer token) or <see cref="EmbeddedRuntimeSource"/> (a runtime hosted in this process). Both behave the same.
 /// Guarantees:
 /// <list type="bullet">
-/// <item>Every failure is a <see cref="RuntimeSourceException"/> carrying the SPEC 5.1 code and client status;
+/// <item>Every failure is a <see cref="RuntimeSourceException"/> carrying the client-facing code and status (docs/protocol.md, REST API errors);
 ///   its message never contains a runtime URL, token or stream key (it is safe to show to clients).</item>
 /// <item>Ids passed in are already validated (<see cref="ResourceId"/>).</item>
 /// <item>Events never come from here: they are read from the event log.</item>

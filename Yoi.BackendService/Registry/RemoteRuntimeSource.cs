@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Yoi.Protocol;
 using Yoi.Protocol.Api;
 using Yoi.Protocol.Transcripts;
-using Yoi.Runtime.Plugins;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.BackendService.Registry;
 
@@ -14,7 +14,7 @@ namespace Yoi.BackendService.Registry;
 /// A runtime in another process: its <c>/v1</c> REST API at <c>baseUrl</c> over the pooled
 /// <see cref="HttpClient"/> every remote runtime shares (<see cref="HttpClientName"/> from <see cref="IHttpClientFactory"/>),
 /// bearer token, a per-call timeout. Transport and HTTP failures are mapped to
-/// the SPEC 5.1 codes; exception messages of the HTTP stack (which name the URL) are never copied.
+/// the codes of docs/protocol.md (REST API errors); exception messages of the HTTP stack (which name the URL) are never copied.
 /// </summary>
 public sealed class RemoteRuntimeSource(string runtimeId, HttpClient http, Uri baseUrl, string token, TimeSpan timeout) : IRuntimeSource
 {

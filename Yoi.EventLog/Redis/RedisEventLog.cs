@@ -13,29 +13,39 @@ namespace Yoi.EventLog.Redis;
 /// stored atomically in one round trip, retention applied once (<c>XTRIM MAXLEN ~</c> / <c>MINID ~</c>), and a
 /// notification published on the stream's sharded channel (the channel has the stream key's name, so it lives in the
 /// key's cluster slot).</para>
-/// <para>Tailing is non-blocking reads woken by those notifications (<see cref="StreamNotifications"/>): nothing blocks
-/// a connection, so the one shared multiplexer serves every command, in a Redis Cluster too (docs/benchmarks.md has
-/// the measurement behind this choice). Every command names one key, so none spans two slots.</para>
+/// <para>Live tails wait by <c>XREAD BLOCK</c> on a dedicated connection when Redis is standalone
+/// (<see cref="BlockingStreamReader"/>: Redis answers the blocked read as the append lands), and otherwise by
+/// non-blocking reads woken by those notifications (<see cref="StreamNotifications"/>), which need no connection of
+/// their own and work in a Redis Cluster too (docs/benchmarks.md has the measurements behind both). Every command
+/// on the shared multiplexer names one key, so none spans two slots.</para>
 /// </remarks>
-public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
+public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable, IAsyncDisposable
 {
     internal const string PayloadField = "payload";
     internal const string TraceParentField = "traceparent";
     internal const string TraceStateField = "tracestate";
+    /// <summary>On the first entry of each appended batch, the ID of the entry before it; empty on the others.</summary>
+    internal const string PrevField = "prev";
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly TimeProvider _time;
     private readonly StreamNotifications _notifications;
+    private readonly BlockingStreamReader? _blocking;
 
     /// <param name="redis">The shared multiplexer (the log does not own it).</param>
     /// <param name="time">Clock for <see cref="StreamRetention.MaxAge"/>; the system clock when null.</param>
-    public RedisEventLog(IConnectionMultiplexer redis, TimeProvider? time = null)
+    /// <param name="blockingReader">
+    /// The connection settings for a dedicated <c>XREAD BLOCK</c> connection (<see cref="BlockingStreamReader"/>), which
+    /// live tails use when Redis is standalone; null: every tail waits for append notifications.
+    /// </param>
+    public RedisEventLog(IConnectionMultiplexer redis, TimeProvider? time = null, ConfigurationOptions? blockingReader = null)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
         _db = redis.GetDatabase();
         _time = time ?? TimeProvider.System;
         _notifications = new StreamNotifications(redis);
+        _blocking = blockingReader is null ? null : new BlockingStreamReader(blockingReader);
     }
 
     /// <summary>The multiplexer this log uses.</summary>
@@ -97,10 +107,11 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
     }
 
     /// <summary>
-    /// Reads every position (one <c>XRANGE</c> each, from the position itself, pipelined); when nothing is there and
-    /// <paramref name="block"/> is positive, waits for an append notification on any of the streams and reads again.
-    /// A batch is marked <see cref="StreamBatch.Gap"/> when the position's own entry is gone and the stream's metadata
-    /// says entries after it were trimmed (<see cref="CursorClassifier"/>).
+    /// With a positive <paramref name="block"/>, waits by <c>XREAD BLOCK</c> on the dedicated connection when that is
+    /// free (<see cref="BlockingStreamReader"/>); otherwise reads every position (one <c>XRANGE</c> each, pipelined)
+    /// and, when nothing is there, waits for an append notification on any of the streams and reads again.
+    /// Both reads start <b>at</b> the position: a batch is marked <see cref="StreamBatch.Gap"/> when the position's own
+    /// entry is gone and the stream's metadata says entries after it were trimmed (<see cref="CursorClassifier"/>).
     /// </summary>
     public async ValueTask<IReadOnlyList<StreamBatch>> TailAsync(IReadOnlyList<StreamPosition> positions, int maxCountPerStream,
         TimeSpan block, CancellationToken cancellationToken = default)
@@ -111,19 +122,47 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
         if (positions.Count == 0) return [];
         if (block <= TimeSpan.Zero) return await ReadPositionsAsync(positions, maxCountPerStream, cancellationToken).ConfigureAwait(false);
 
+        var deadline = _time.GetTimestamp() + (long)(block.TotalSeconds * _time.TimestampFrequency);
+        while (_blocking is not null && _blocking.TryStart())
+        {
+            var batches = await BlockingReadAsync(_blocking, positions, maxCountPerStream, Remaining(deadline), cancellationToken)
+                .ConfigureAwait(false);
+            if (batches is null) break; // the blocking reader is off (a cluster, or it cannot connect): notifications
+            if (batches.Count > 0 || Remaining(deadline) <= TimeSpan.Zero) return batches;
+        }
+
         var streams = new string[positions.Count];
         for (var i = 0; i < streams.Length; i++) streams[i] = positions[i].Stream;
         using var watch = await _notifications.WatchAsync(streams, cancellationToken).ConfigureAwait(false);
-        var deadline = _time.GetTimestamp() + (long)(block.TotalSeconds * _time.TimestampFrequency);
         while (true)
         {
             var version = watch.Version; // taken before the read: a notification during the read wakes the wait at once
             var batches = await ReadPositionsAsync(positions, maxCountPerStream, cancellationToken).ConfigureAwait(false);
             if (batches.Count > 0) return batches;
-            var remaining = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+            var remaining = Remaining(deadline);
             if (remaining <= TimeSpan.Zero) return [];
             if (!await watch.WaitAsync(version, remaining, _time, cancellationToken).ConfigureAwait(false)) return [];
         }
+    }
+
+    private TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+
+    private async Task<IReadOnlyList<StreamBatch>?> BlockingReadAsync(BlockingStreamReader reader, IReadOnlyList<StreamPosition> positions,
+        int maxCount, TimeSpan block, CancellationToken cancellationToken)
+    {
+        var starts = new List<(string Stream, string Start)>(positions.Count);
+        var followed = new List<StreamPosition>(positions.Count);
+        foreach (var position in positions)
+        {
+            if (position.After == StreamCursor.Max) continue;
+            starts.Add((position.Stream, position.After.ToString()));
+            followed.Add(position);
+        }
+        if (starts.Count == 0) return [];
+        var entries = await reader.ReadAsync(starts, maxCount, block, cancellationToken).ConfigureAwait(false);
+        if (entries is null) return null;
+        return await ToBatchesAsync(followed, entries, maxCount, inclusive: false, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<StreamBatch>> ReadPositionsAsync(IReadOnlyList<StreamPosition> positions, int maxCount,
@@ -141,16 +180,30 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
         }
         await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
         RecordLatency(started, "XRANGE");
+        var entries = new StreamEntry[reads.Length][];
+        for (var i = 0; i < reads.Length; i++) entries[i] = reads[i].Result;
+        return await ToBatchesAsync(positions, entries, maxCount, inclusive: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Each position's entries as batches of what follows it. <paramref name="inclusive"/>: read from the position
+    /// itself, whose presence proves that nothing between it and the next entry was trimmed; otherwise read after it,
+    /// and the first entry proves it follows the position by its own ID or its <see cref="PrevField"/>
+    /// (<see cref="Follows"/>). Without a proof, the stream's metadata decides whether entries were trimmed in between.
+    /// </summary>
+    private async Task<IReadOnlyList<StreamBatch>> ToBatchesAsync(IReadOnlyList<StreamPosition> positions, StreamEntry[][] read,
+        int maxCount, bool inclusive, CancellationToken cancellationToken)
+    {
         List<StreamBatch>? batches = null;
-        for (var i = 0; i < reads.Length; i++)
+        for (var i = 0; i < read.Length; i++)
         {
-            var entries = reads[i].Result;
+            var entries = read[i];
             var after = positions[i].After;
             var skip = 0;
             while (skip < entries.Length && Cursor(entries[skip].Id) <= after) skip++;
             if (skip == entries.Length) continue;
             var gap = false;
-            if (skip == 0)
+            if (inclusive ? skip == 0 : !Follows(entries[skip], after))
             {
                 // The position's own entry is not there: trimmed (a gap if entries after it were removed too), or never an entry.
                 gap = await ClassifyAsync(positions[i].Stream, after, cancellationToken).ConfigureAwait(false) == CursorStatus.Expired;
@@ -200,8 +253,14 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
             .WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the notification housekeeping; the multiplexer is not the log's to dispose.</summary>
-    public void Dispose() => _notifications.Dispose();
+    /// <summary>Stops the notification housekeeping and closes the blocking reader's connection; the shared multiplexer is not the log's to dispose.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        _notifications.Dispose();
+        if (_blocking is not null) await _blocking.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>XINFO STREAM, or null for a missing key (Redis answers that with an error).</summary>
     private async Task<StreamInfo?> InfoAsync(string stream)
@@ -224,6 +283,21 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable
     }
 
     private static StreamCursor Cursor(RedisValue id) => StreamCursor.Parse((string)id!);
+
+    /// <summary>
+    /// Whether <paramref name="entry"/> was appended right after <paramref name="after"/>. Redis gives an auto-generated
+    /// ID a sequence above 0 only when the stream's last ID has the same milliseconds, so such an entry follows the
+    /// entry one sequence below it; the first entry of an appended batch names its predecessor in <see cref="PrevField"/>.
+    /// Entries are never deleted singly, only trimmed from the front, so a named predecessor that is the position means
+    /// nothing lies between them. False when neither proves it (the caller then checks).
+    /// </summary>
+    private static bool Follows(StreamEntry entry, StreamCursor after)
+    {
+        var id = Cursor(entry.Id);
+        if (id.Sequence > 0 && new StreamCursor(id.Milliseconds, id.Sequence - 1) == after) return true;
+        var prev = entry[PrevField];
+        return !prev.IsNullOrEmpty && StreamCursor.TryParse((string)prev!, out var named) && named == after;
+    }
 
     private static LogEntry[] ToLogEntries(StreamEntry[] entries, int skip, int? count = null)
     {

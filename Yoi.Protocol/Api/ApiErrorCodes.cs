@@ -1,6 +1,6 @@
 namespace Yoi.Protocol.Api;
 
-/// <summary>The stable <c>code</c> of every problem+json answer (SPEC 4 and 5.1).</summary>
+/// <summary>The stable <c>code</c> of every problem+json answer (docs/runtime.md and docs/protocol.md).</summary>
 public static class ApiErrorCodes
 {
     // Runtime-side (also forwarded by the Backend for 409s).
@@ -20,7 +20,7 @@ public static class ApiErrorCodes
     /// <summary>Only a stopped worker may be deleted (409).</summary>
     public const string WorkerNotStopped = "worker_not_stopped";
 
-    // Backend edge (SPEC 5.1 table).
+    // Backend edge (docs/protocol.md, REST API errors).
     public const string RuntimeNotFound = "runtime_not_found";
     public const string RuntimeUnreachable = "runtime_unreachable";
     public const string RuntimeTimeout = "runtime_timeout";

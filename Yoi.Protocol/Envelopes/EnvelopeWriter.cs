@@ -8,7 +8,7 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.Protocol.Envelopes;
 
 /// <summary>
-/// Writes observation frames (SPEC 5.3) and REST event pages. Event payloads are the stored event bytes, embedded
+/// Writes observation frames (docs/protocol.md) and REST event pages. Event payloads are the stored event bytes, embedded
 /// verbatim (never re-serialized); cursors are formatted on the stack. Each frame is one JSON object.
 /// The <see cref="IBufferWriter{T}"/> overloads write exactly one frame (or page) and nothing else, all or nothing:
 /// invalid input throws before anything reaches the output. The <see cref="Utf8JsonWriter"/> overloads compose

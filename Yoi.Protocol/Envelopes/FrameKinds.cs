@@ -1,6 +1,6 @@
 namespace Yoi.Protocol.Envelopes;
 
-/// <summary>Values of the <c>kind</c> property of observation frames (SPEC 5.3).</summary>
+/// <summary>Values of the <c>kind</c> property of observation frames (docs/protocol.md).</summary>
 public static class FrameKinds
 {
     public const string Event = "event";

@@ -8,7 +8,7 @@ using Yoi.Protocol.Transcripts;
 namespace Yoi.Protocol.Envelopes;
 
 /// <summary>
-/// A frame of the observation stream as a client reads it (SPEC 5.3): <see cref="EventFrame"/>,
+/// A frame of the observation stream as a client reads it (docs/protocol.md): <see cref="EventFrame"/>,
 /// <see cref="SnapshotFrame"/> (<see cref="RuntimeSnapshotFrame"/> on a runtime-wide stream), <see cref="DiagnosticFrame"/>, or <see cref="UnknownFrame"/> for a kind this version
 /// does not know (kept, not rejected). Written by <see cref="EnvelopeWriter"/>.
 /// </summary>

@@ -24,7 +24,7 @@ public static class EventKinds
     public const string WorkerStopped = "worker_stopped";
     public const string Diagnostic = "diagnostic";
 
-    /// <summary>Every known kind, in the order of SPEC section 3.</summary>
+    /// <summary>Every known kind, in the order of the events table in docs/protocol.md.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         UserMessage, TurnStart, TurnEnd, TextDelta, TextDone, ThinkingStart, ThinkingDelta, ThinkingDone,

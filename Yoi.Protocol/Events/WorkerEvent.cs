@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Yoi.Protocol.Events;
 
 /// <summary>
-/// One event of a Worker: the tagged union of SPEC section 3, on the wire <c>{"event":"&lt;kind&gt;","data":{...}}</c>
+/// One event of a Worker: the tagged union of docs/protocol.md (events), on the wire <c>{"event":"&lt;kind&gt;","data":{...}}</c>
 /// with snake_case data fields. Read and write it with <see cref="WorkerEventJson"/>. Any variant this version does
 /// not know is read as <see cref="UnknownEvent"/> and written back unchanged.
 /// </summary>

@@ -3,7 +3,7 @@ using Yoi.Protocol.Events;
 namespace Yoi.Protocol.Transcripts;
 
 /// <summary>
-/// The transcript is a fold of the event sequence (SPEC 3): this one function builds the Runtime's transcript, the
+/// The transcript is a fold of the event sequence (docs/protocol.md, transcript): this one function builds the Runtime's transcript, the
 /// Backend's snapshots and a client's view alike. It never throws on any event sequence and is deterministic.
 /// <list type="bullet">
 /// <item><c>user_message</c> completes a user entry; <c>status</c>, <c>worker_created</c> (idle) and

@@ -1,7 +1,6 @@
-namespace Yoi.Runtime.Plugins;
+using Yoi.Protocol.Plugins;
 
-/// <summary>One diagnostic of a plugin: when, a stable code, a message (never a full target URL).</summary>
-public sealed record PluginDiagnostic(DateTimeOffset At, string Code, string Message);
+namespace Yoi.Runtime.Plugins;
 
 /// <summary>A bounded ring of the newest diagnostics (default 50); thread-safe.</summary>
 internal sealed class PluginDiagnostics(int capacity = PluginDiagnostics.DefaultCapacity)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Workers;
 
 namespace Yoi.Runtime.Plugins;

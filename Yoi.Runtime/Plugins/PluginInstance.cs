@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Yoi.Protocol.Api;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Workers;
 
 namespace Yoi.Runtime.Plugins;

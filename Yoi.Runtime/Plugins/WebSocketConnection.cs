@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.Runtime.Plugins;
 

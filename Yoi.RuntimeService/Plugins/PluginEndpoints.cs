@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Yoi.Protocol.Api;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using Yoi.RuntimeService.Http;
 

@@ -113,17 +113,7 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         var events = $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui/events";
         using var http = stack.Http();
 
-        List<SseEvent> before;
-        using (var response = await AgUiStack.PostAsync(http, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui",
-                   AgUiStack.Input(worker.WorkerId, "long 300"), Ct))
-        using (var sse = new SseReader(response))
-        {
-            before = await sse.ReadUntilAsync(e => e is TextMessageContent { Delta: " word40" });
-        } // the connection is cut here, mid-run
-
-        using var resumedResponse = await AgUiStack.GetEventsAsync(http, events, before[^1].Id, Ct);
-        using var resumed = new SseReader(resumedResponse);
-        var after = await resumed.ReadUntilAsync(e => e is RunFinished or RunError);
+        var (before, after) = await CutAndResumeAsync(http, worker.WorkerId, "long 300", " word40");
 
         // The reference: the same run read afterwards in one piece, from the cursor the POST stream opened at.
         using var referenceResponse = await AgUiStack.GetEventsAsync(http, $"{events}?cursor={before[0].Id}", null, Ct);
@@ -156,16 +146,7 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         var events = $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui/events";
         using var http = stack.Http();
 
-        List<SseEvent> before;
-        using (var response = await AgUiStack.PostAsync(http, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui",
-                   AgUiStack.Input(worker.WorkerId, "long 600"), Ct))
-        using (var sse = new SseReader(response))
-        {
-            before = await sse.ReadUntilAsync(e => e is TextMessageContent { Delta: " word300" });
-        }
-        using var resumedResponse = await AgUiStack.GetEventsAsync(http, events, before[^1].Id, Ct);
-        using var resumed = new SseReader(resumedResponse);
-        var after = await resumed.ReadUntilAsync(e => e is RunFinished or RunError);
+        var (before, after) = await CutAndResumeAsync(http, worker.WorkerId, "long 600", " word300");
 
         var all = Events(before.Concat(after));
         AgUiOrderRules.Check(all, threadStream: false);
@@ -368,12 +349,25 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
     private static Task WaitIdleAsync(Yoi.Client.YoiClient client, string wid) =>
         Eventually.ValueAsync(async () => (await client.GetWorkerAsync("rt-1", wid, Ct)).Status, status => status == "idle", $"worker {wid} to become idle");
 
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    /// <summary>
+    /// Runs <paramref name="input"/> through the AG-UI POST, cuts that connection once <paramref name="cutAtDelta"/> arrived,
+    /// and resumes on the events route with the last id seen: the events before the cut, and those after it to the run's end.
+    /// </summary>
+    private static async Task<(List<SseEvent> Before, List<SseEvent> After)> CutAndResumeAsync(HttpClient http, string workerId, string input,
+        string cutAtDelta)
     {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(status == response.StatusCode, $"{response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(body);
-        Assert.Equal(code, problem.RootElement.GetProperty("code").GetString());
+        List<SseEvent> before;
+        using (var response = await AgUiStack.PostAsync(http, $"api/runtimes/rt-1/workers/{workerId}/agui", AgUiStack.Input(workerId, input), Ct))
+        using (var sse = new SseReader(response))
+        {
+            before = await sse.ReadUntilAsync(e => e is TextMessageContent { Delta: var delta } && delta == cutAtDelta);
+        } // the connection is cut here, mid-run
+
+        using var resumedResponse = await AgUiStack.GetEventsAsync(http, $"api/runtimes/rt-1/workers/{workerId}/agui/events", before[^1].Id, Ct);
+        using var resumed = new SseReader(resumedResponse);
+        return (before, await resumed.ReadUntilAsync(e => e is RunFinished or RunError));
     }
+
+    private static Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code) =>
+        ProblemAssert.IsAsync(response, status, code);
 }

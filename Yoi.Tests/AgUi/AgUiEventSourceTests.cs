@@ -20,15 +20,7 @@ public sealed class AgUiEventSourceTests(ChromiumFixture chromium, RedisServerFi
         runtime.AddWorker("w1");
         var prefix = RedisServerFixture.NewKeyPrefix();
         var port = RedisServerProcess.FreePort();
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = runtime.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        };
+        var settings = BackendHost.RemoteRuntimeSettings(redis.ConnectionString, runtime, prefix);
         var stream = TestEvents.Keys(prefix).WorkerEvents("w1");
         var log = new Yoi.EventLog.Redis.RedisEventLog(redis.Multiplexer); // appends while no backend runs
         var backend = await BackendHost.StartAsync(settings, port);

@@ -5,6 +5,7 @@ using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
+using Yoi.Tests.Protocol;
 using RunError = Yoi.BackendService.AgUi.RunError;
 
 namespace Yoi.Tests.AgUi;
@@ -23,9 +24,9 @@ public sealed class AgUiMapperTests
 
     private static string Wire(IEnumerable<AgUiEvent> events) => string.Join("\n", events.Select(SseWriter.Serialize));
 
-    public static TheoryData<string> CorpusNames() => [.. AgUiCorpus.All().Select(c => c.Name)];
+    public static TheoryData<string> CorpusNames() => [.. WorkerEventCorpus.All.Select(c => c.Name)];
 
-    private static WorkerEvent[] Corpus(string name) => AgUiCorpus.All().Single(c => c.Name == name).Events;
+    private static WorkerEvent[] Corpus(string name) => WorkerEventCorpus.All.Single(c => c.Name == name).Events;
 
     [Theory]
     [MemberData(nameof(CorpusNames))]
@@ -72,9 +73,9 @@ public sealed class AgUiMapperTests
     [Fact]
     public void A_tool_run_becomes_text_reasoning_and_tool_call_events_whose_content_is_the_transcript()
     {
-        var groups = MapAll(new AgUiMapper("w1"), AgUiCorpus.ClockRun);
+        var groups = MapAll(new AgUiMapper("w1"), WorkerEventCorpus.ClockRun);
         var all = groups.SelectMany(g => g).ToList();
-        var run = Assert.IsType<AssistantEntry>(TranscriptFold.Fold(AgUiCorpus.ClockRun).Transcript[^1]);
+        var run = Assert.IsType<AssistantEntry>(TranscriptFold.Fold(WorkerEventCorpus.ClockRun).Transcript[^1]);
 
         var assistantIds = all.OfType<TextMessageStart>().Where(s => s.Role == "assistant").Select(s => s.MessageId).ToHashSet();
         Assert.Equal(run.Text, string.Concat(all.OfType<TextMessageContent>().Where(c => assistantIds.Contains(c.MessageId)).Select(c => c.Delta)));
@@ -163,7 +164,7 @@ public sealed class AgUiMapperTests
     [Fact]
     public void The_snapshot_messages_carry_the_ids_the_stream_gives_the_same_parts()
     {
-        var events = AgUiCorpus.ClockRun;
+        var events = WorkerEventCorpus.ClockRun;
         var streamed = MapAll(new AgUiMapper("w1"), events).SelectMany(g => g).ToList();
         var messages = AgUiSnapshot.ToMessages(TranscriptFold.Fold(events).ToSnapshot());
         Assert.Equal(
@@ -190,7 +191,7 @@ public sealed class AgUiMapperTests
     [Fact]
     public void Redacted_reasoning_stays_redacted_and_every_event_is_kept()
     {
-        var events = AgUiCorpus.ClockRun;
+        var events = WorkerEventCorpus.ClockRun;
         var redacted = events.Select(e =>
             WorkerEventJson.Deserialize(EventRedactor.Redact(WorkerEventJson.SerializeToUtf8Bytes(e)) ?? WorkerEventJson.SerializeToUtf8Bytes(e))).ToList();
         var groups = MapAll(new AgUiMapper("w1"), redacted);

@@ -49,15 +49,7 @@ public sealed class AgUiStack : IAsyncDisposable
         await runtime.StartAsync();
         var runtimeUrl = runtime.Urls.First();
         ClientEdgeRecorder.Secret(runtimeUrl);
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtimeUrl,
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        };
+        var settings = BackendHost.RemoteRuntimeSettings(redis.ConnectionString, runtimeUrl, token, prefix);
         if (withKeys)
         {
             settings["Backend:ApiKeys:0:Key"] = ViewerKey;

@@ -14,6 +14,7 @@ using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
 using Yoi.Runtime.Streams;
 using Yoi.Tests.EventLog.Redis;
+using Yoi.Tests.RuntimeService;
 
 namespace Yoi.Tests.Backend;
 
@@ -60,19 +61,29 @@ public sealed class BackendHost : IAsyncDisposable
         var prefix = RedisServerFixture.NewKeyPrefix();
         ClientEdgeRecorder.Secret(prefix);
         ClientEdgeRecorder.Secret(redisConnectionString);
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redisConnectionString,
-            ["Backend:Runtimes:0:Id"] = runtime.RuntimeId,
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = runtime.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-            ["Backend:Runtimes:0:TimeoutSeconds"] = "5",
-        };
+        var settings = RemoteRuntimeSettings(redisConnectionString, runtime, prefix);
+        settings["Backend:Runtimes:0:TimeoutSeconds"] = "5";
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         return (await StartAsync(settings, port, services), prefix);
     }
+
+    /// <summary>Backend settings for one remote runtime (docs/configuration.md): its URL and token, over this Redis and key prefix.</summary>
+    public static Dictionary<string, string?> RemoteRuntimeSettings(string redisConnectionString, string runtimeUrl, string token, string keyPrefix,
+        string runtimeId = "rt-1") => new()
+    {
+        ["ConnectionStrings:redis"] = redisConnectionString,
+        ["Backend:Runtimes:0:Id"] = runtimeId,
+        ["Backend:Runtimes:0:Source"] = "remote",
+        ["Backend:Runtimes:0:Token"] = token,
+        ["Backend:Runtimes:0:BaseUrl"] = runtimeUrl,
+        ["Backend:Runtimes:0:KeyPrefix"] = keyPrefix,
+    };
+
+    public static Dictionary<string, string?> RemoteRuntimeSettings(string redisConnectionString, FakeRuntime runtime, string keyPrefix) =>
+        RemoteRuntimeSettings(redisConnectionString, runtime.Url, runtime.Token, keyPrefix, runtime.RuntimeId);
+
+    internal static Dictionary<string, string?> RemoteRuntimeSettings(string redisConnectionString, RuntimeServiceHost runtime, string keyPrefix) =>
+        RemoteRuntimeSettings(redisConnectionString, runtime.BaseAddress.ToString(), RuntimeServiceHost.Token, keyPrefix);
 
     public HttpClient Http() => new(new RecordingHandler()) { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
 

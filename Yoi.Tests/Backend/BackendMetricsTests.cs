@@ -9,7 +9,7 @@ using Yoi.Tests.EventLog.Redis;
 
 namespace Yoi.Tests.Backend;
 
-/// <summary>The metrics of SPEC 7 run alone: a meter is process-wide, and other tests' measurements would blur the counts.</summary>
+/// <summary>The Backend's metrics (docs/telemetry.md) run alone: a meter is process-wide, and other tests' measurements would blur the counts.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MetricsCollection
 {
@@ -17,7 +17,7 @@ public sealed class MetricsCollection
 }
 
 /// <summary>
-/// SPEC 7 metrics, read with a <see cref="MeterListener"/> while a real Backend serves real sockets over redis-server:
+/// The metrics of docs/telemetry.md, read with a <see cref="MeterListener"/> while a real Backend serves real sockets over redis-server:
 /// events appended and delivered, backlog replay size, WebSocket connections, slow-consumer disconnects, Redis latency.
 /// </summary>
 [Collection(MetricsCollection.Name)]

@@ -4,6 +4,7 @@ using Yoi.EventLog;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
 using Yoi.Tests.EventLog.Redis;
+using Yoi.Tests.Telemetry;
 
 namespace Yoi.Tests.Backend;
 
@@ -15,14 +16,8 @@ public sealed class BackendTelemetryTests(RedisServerFixture redis)
     [Fact]
     public async Task ReceiveSpan_ContinuesTheProducersTrace_AndDeliverIsItsChild()
     {
-        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is BackendTelemetry.Name or "test-producer",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder(BackendTelemetry.Name, "test-producer");
+        var stopped = recorder.Stopped;
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
         var (host, prefix) = await BackendHost.StartWithRedisAsync(redis, runtime);

@@ -5,7 +5,7 @@ using Yoi.Tests.EventLog.Redis;
 namespace Yoi.Tests.Backend;
 
 /// <summary>
-/// SPEC 5.1: no body, header or frame at the client edge carries a runtime URL, token, Redis address or stream key.
+/// No body, header or frame at the client edge carries a runtime URL, token, Redis address or stream key.
 /// This test drives every route and failure itself, then scans everything every backend test recorded.
 /// </summary>
 public sealed class ClientEdgeLeakTests(RedisServerFixture redis)
@@ -56,6 +56,34 @@ public sealed class ClientEdgeLeakTests(RedisServerFixture redis)
         Assert.Contains(redis.ConnectionString, ClientEdgeRecorder.AllSecrets);
         var leaks = ClientEdgeRecorder.Leaks().Take(5).Select(l => $"'{l.Secret}' in: {l.Text[..Math.Min(300, l.Text.Length)]}").ToList();
         Assert.True(leaks.Count == 0, string.Join("\n", leaks));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:36261")]
+    [InlineData("redis at 127.0.0.1:36261 did not answer")]
+    [InlineData("UnableToConnect on localhost:36261/Interactive")]
+    [InlineData("{\"port\":36261}")]
+    [InlineData("36261")]
+    public void The_leak_check_finds_a_port_wherever_it_stands_as_an_address_or_a_whole_number(string text)
+    {
+        Assert.True(ClientEdgeRecorder.Carries(text, "36261"));
+        Assert.True(ClientEdgeRecorder.Carries(text, "127.0.0.1:36261") == text.Contains("127.0.0.1:36261", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{\"traceId\":\"00-4bf92f3577b34da6a36261b929d0e0e4-00f067aa0ba902b7-01\"}")]
+    [InlineData("{\"traceId\":\"00-0af7651916cd43dd8448eb211c836261-b7ad6b7169203331-01\"}")]
+    [InlineData("127.0.0.1:362615")]
+    public void The_leak_check_does_not_match_a_port_number_inside_a_longer_id_or_number(string text) =>
+        Assert.False(ClientEdgeRecorder.Carries(text, "36261"));
+
+    [Fact]
+    public void The_leak_check_finds_a_key_prefix_at_the_start_of_a_stream_key_and_a_runtime_url_in_a_longer_one()
+    {
+        Assert.True(ClientEdgeRecorder.Carries("""{"stream":"t:3f2a:rt-1:w:w1:events"}""", "t:3f2a:"));
+        Assert.True(ClientEdgeRecorder.Carries("GET http://127.0.0.1:41000/v1/workers failed", "http://127.0.0.1:41000"));
+        Assert.True(ClientEdgeRecorder.Carries("Bearer SECRET-token-0123", "secret-TOKEN-0123"));
+        Assert.False(ClientEdgeRecorder.Carries("http://127.0.0.1:410001/v1", "http://127.0.0.1:41000"));
     }
 
     private static async Task Send(HttpClient http, HttpMethod method, string path, string? body)

@@ -21,12 +21,31 @@ public static class ClientEdgeRecorder
     public static int Count => Seen.Count;
     public static IReadOnlyCollection<string> AllSecrets => Secrets.Keys.ToList();
 
-    /// <summary>Every (secret, recorded text) pair where the text contains the secret.</summary>
+    /// <summary>Every (secret, recorded text) pair where the text carries the secret (<see cref="Carries"/>).</summary>
     public static IEnumerable<(string Secret, string Text)> Leaks() =>
         from text in Seen.ToArray()
         from secret in Secrets.Keys
-        where text.Contains(secret, StringComparison.OrdinalIgnoreCase)
+        where Carries(text, secret)
         select (secret, text);
+
+    /// <summary>
+    /// Whether <paramref name="text"/> carries <paramref name="secret"/> as a whole token: where the secret begins or
+    /// ends with a letter or digit, the text must not continue it with another one. So a Redis port <c>36261</c> is
+    /// found in <c>127.0.0.1:36261</c> or <c>port 36261</c> but not inside a hex trace id (<c>..a36261b..</c>), and a
+    /// key prefix ending in <c>:</c> is still found at the start of a stream key. Case-insensitive.
+    /// </summary>
+    public static bool Carries(string text, string secret)
+    {
+        for (var at = text.IndexOf(secret, StringComparison.OrdinalIgnoreCase); at >= 0;
+             at = text.IndexOf(secret, at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            var end = at + secret.Length;
+            var cleanStart = !char.IsAsciiLetterOrDigit(secret[0]) || at == 0 || !char.IsAsciiLetterOrDigit(text[at - 1]);
+            var cleanEnd = !char.IsAsciiLetterOrDigit(secret[^1]) || end == text.Length || !char.IsAsciiLetterOrDigit(text[end]);
+            if (cleanStart && cleanEnd) return true;
+        }
+        return false;
+    }
 }
 
 /// <summary>Records every response (status line, headers, body) that passes through an HttpClient.</summary>

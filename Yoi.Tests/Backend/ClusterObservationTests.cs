@@ -27,15 +27,7 @@ public sealed class ClusterObservationTests
         var prefix = RedisServerFixture.NewKeyPrefix();
         await using var runtime = await RuntimeServiceHost.StartAsync(
             ("ConnectionStrings:redis", cluster.ConnectionString), ("Runtime:Id", "rt-1"), ("Runtime:KeyPrefix", prefix));
-        await using var backend = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = cluster.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = RuntimeServiceHost.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.BaseAddress.ToString(),
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        });
+        await using var backend = await BackendHost.StartAsync(BackendHost.RemoteRuntimeSettings(cluster.ConnectionString, runtime, prefix));
         var api = backend.Client();
         using var lifecycle = await backend.ConnectAsync("api/runtimes/rt-1/events/ws");
         var worker = (await api.CreateWorkerAsync("rt-1", cancellationToken: Ct)).WorkerId;

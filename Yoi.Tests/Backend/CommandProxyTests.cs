@@ -11,7 +11,7 @@ using Yoi.Tests.EventLog.Redis;
 
 namespace Yoi.Tests.Backend;
 
-/// <summary>The /api routes and every row of the SPEC 5.1 failure table, against real local servers.</summary>
+/// <summary>The /api routes and every row of the error table in docs/protocol.md, against real local servers.</summary>
 public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private FakeRuntime _ok = null!;

@@ -23,13 +23,8 @@ public sealed class EventLogOutageEdgeTests
 
         await redis.StopAsync();
         using var response = await http.GetAsync("api/runtimes/rt-1/workers/w1/events", Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(body);
-        Assert.Equal("event_log_unavailable", problem.RootElement.GetProperty("code").GetString());
-        Assert.Equal("rt-1", problem.RootElement.GetProperty("runtime_id").GetString());
+        var (body, problem) = await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "event_log_unavailable");
+        Assert.Equal("rt-1", problem.GetProperty("runtime_id").GetString());
         Assert.DoesNotContain(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), body);
         Assert.DoesNotContain("Redis", body, StringComparison.OrdinalIgnoreCase);
     }

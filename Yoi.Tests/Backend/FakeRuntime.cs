@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yoi.Protocol.Api;
+using Yoi.Protocol.Plugins;
 
 namespace Yoi.Tests.Backend;
 
 /// <summary>
 /// A real Kestrel server playing a Runtime's <c>/v1</c> API: checks the bearer token, knows a set of workers, and
-/// lets a test override the answer (<see cref="Respond"/>) to play every failure of the SPEC 5.1 table.
+/// lets a test override the answer (<see cref="Respond"/>) to play every failure of the error table in docs/protocol.md.
 /// </summary>
 public sealed class FakeRuntime : IAsyncDisposable
 {
@@ -42,10 +43,10 @@ public sealed class FakeRuntime : IAsyncDisposable
     private static readonly DateTimeOffset SampleTime = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
 
     /// <summary>The one plugin <c>GET /v1/plugins</c> reports: the real runtime's status document, every field set.</summary>
-    public static readonly Yoi.Runtime.Plugins.PluginStatus SamplePlugin = new("chat-bridge", "1.0.0", "Bridges a chat", true, "running", null,
-        [new Yoi.Runtime.Plugins.ConnectionStatus("chat", "ws://127.0.0.1:9/chat", "connected", SampleTime, null, 5, 3, 1, 0, 0, 0, 2, 0, 0)],
-        new Yoi.Runtime.Plugins.IngressStatus(64, 1, 0), 0,
-        [new Yoi.Runtime.Plugins.PluginDiagnostic(SampleTime, "reconnecting", "the chat closed")]);
+    public static readonly PluginStatus SamplePlugin = new("chat-bridge", "1.0.0", "Bridges a chat", true, "running", null,
+        [new ConnectionStatus("chat", "ws://127.0.0.1:9/chat", "connected", SampleTime, null, 5, 3, 1, 0, 0, 0, 2, 0, 0)],
+        new IngressStatus(64, 1, 0), 0,
+        [new PluginDiagnostic(SampleTime, "reconnecting", "the chat closed")]);
 
     /// <summary>When set, answers every request instead of the default behaviour.</summary>
     public Func<HttpContext, Task>? Respond { get; set; }
@@ -114,7 +115,7 @@ public sealed class FakeRuntime : IAsyncDisposable
             case ("GET", ["v1", "plugins"]):
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(
-                    new Yoi.Runtime.Plugins.PluginList([SamplePlugin]), Yoi.Runtime.Plugins.PluginJsonContext.Default.PluginList));
+                    new PluginList([SamplePlugin]), PluginJsonContext.Default.PluginList));
                 break;
             case ("GET", ["v1", "workers", ..]):
             case ("POST", ["v1", "workers", ..]):

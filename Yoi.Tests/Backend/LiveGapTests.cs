@@ -27,15 +27,7 @@ public sealed class LiveGapTests
         await using var runtime = await RuntimeServiceHost.StartAsync(
             ("ConnectionStrings:redis", redis.ConnectionString), ("Runtime:Id", "rt-1"), ("Runtime:KeyPrefix", prefix),
             ("Runtime:Retention:MaxLength", "10"), ("Runtime:Scripted:DeltaDelayMs", "2"));
-        await using var backend = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = RuntimeServiceHost.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.BaseAddress.ToString(),
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        });
+        await using var backend = await BackendHost.StartAsync(BackendHost.RemoteRuntimeSettings(redis.ConnectionString, runtime, prefix));
         var api = backend.Client();
         var worker = (await api.CreateWorkerAsync("rt-1", cancellationToken: Ct)).WorkerId;
         var clients = new[] { new Recorder(), new Recorder() };

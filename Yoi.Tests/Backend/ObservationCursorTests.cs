@@ -9,7 +9,7 @@ using Yoi.Tests.EventLog.Redis;
 
 namespace Yoi.Tests.Backend;
 
-/// <summary>SPEC 5.3 cursor rules 1-10, each against a real backend, a real redis-server and real sockets.</summary>
+/// <summary>The cursor rules 1-10 of docs/protocol.md, each against a real backend, a real redis-server and real sockets.</summary>
 public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private FakeRuntime _runtime = null!;

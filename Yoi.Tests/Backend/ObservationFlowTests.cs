@@ -124,15 +124,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
         foreach (var w in workers) runtime.AddWorker(w);
         ClientEdgeRecorder.Secret(server.ConnectionString);
         var prefix = RedisServerFixture.NewKeyPrefix();
-        await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = server.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = runtime.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.Url,
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        });
+        await using var host = await BackendHost.StartAsync(BackendHost.RemoteRuntimeSettings(server.ConnectionString, runtime, prefix));
         var keys = TestEvents.Keys(prefix);
         foreach (var w in workers) await TestEvents.AppendDeltasAsync(host.Log, keys.WorkerEvents(w), 1, "seed");
 

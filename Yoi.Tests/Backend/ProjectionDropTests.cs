@@ -10,7 +10,7 @@ using Yoi.Tests.EventLog.Redis;
 namespace Yoi.Tests.Backend;
 
 /// <summary>
-/// The seam's third outcome (SPEC 5.4): a policy whose projection drops events. Dropped events never reach its
+/// The seam's third outcome (docs/protocol.md, the projection seam): a policy whose projection drops events. Dropped events never reach its
 /// clients, on the WebSocket (backlog and live) or in REST pages, while clients of other projections get everything.
 /// </summary>
 public sealed class ProjectionDropTests(RedisServerFixture redis) : IAsyncLifetime

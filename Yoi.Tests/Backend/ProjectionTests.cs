@@ -11,7 +11,7 @@ using Yoi.Tests.EventLog.Redis;
 
 namespace Yoi.Tests.Backend;
 
-/// <summary>API keys and roles (SPEC 5.4) on REST and WebSocket: viewer redacted and without commands, operator everything.</summary>
+/// <summary>API keys and roles (docs/security.md) on REST and WebSocket: viewer redacted and without commands, operator everything.</summary>
 public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private const string ViewerKey = "viewer-key-0123456789";

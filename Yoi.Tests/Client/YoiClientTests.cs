@@ -138,7 +138,7 @@ public sealed class YoiClientTests(Yoi.Tests.EventLog.Redis.RedisServerFixture r
         var source = expected.Connections[0];
         Assert.Equal((source.Target, source.Url, source.State, source.FramesIn, source.FramesOut, source.Reconnects, source.LastFrameAt),
             (connection.Target, connection.Url, connection.State, connection.FramesIn, connection.FramesOut, connection.Reconnects, connection.LastFrameAt));
-        Assert.Equal(new Yoi.Client.Plugins.PluginIngress(64, 1, 0), plugin.Ingress);
+        Assert.Equal(new Yoi.Protocol.Plugins.IngressStatus(64, 1, 0), plugin.Ingress);
         var diagnostic = Assert.Single(plugin.Diagnostics);
         Assert.Equal((expected.Diagnostics[0].Code, expected.Diagnostics[0].At), (diagnostic.Code, diagnostic.At));
     }

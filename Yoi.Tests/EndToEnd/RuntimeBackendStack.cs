@@ -35,16 +35,8 @@ internal sealed class RuntimeBackendStack : IAsyncDisposable
             ("Runtime:Scripted:DeltaDelayMs", deltaDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         ClientEdgeRecorder.Secret(prefix);
         ClientEdgeRecorder.Secret(runtime.BaseAddress.ToString().TrimEnd('/'));
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = RuntimeServiceHost.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.BaseAddress.ToString(),
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-            ["Backend:Runtimes:0:TimeoutSeconds"] = "10",
-        };
+        var settings = BackendHost.RemoteRuntimeSettings(redis.ConnectionString, runtime, prefix);
+        settings["Backend:Runtimes:0:TimeoutSeconds"] = "10";
         foreach (var (k, v) in backendSettings ?? new Dictionary<string, string?>()) settings[k] = v;
         var stack = new RuntimeBackendStack(runtime, settings);
         await stack.StartBackendAsync();

@@ -472,7 +472,7 @@ public abstract class EventLogContractTests
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {started.Elapsed}");
     }
 
-    // ---- cursor classification (SPEC 5.3 rules 2-4) ----
+    // ---- cursor classification (cursor rules 2-4 of docs/protocol.md) ----
 
     [Fact]
     public async Task Classify_the_last_entry_is_retained()

@@ -4,6 +4,7 @@ using Yoi.EventLog;
 using Yoi.EventLog.Memory;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using Yoi.Runtime.Streams;
 using static Yoi.Tests.Plugins.PluginTestHost;

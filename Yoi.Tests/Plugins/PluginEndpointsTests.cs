@@ -83,10 +83,7 @@ public sealed class PluginEndpointsTests
         await using var _ = app;
         using var __ = client;
 
-        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(code, problem.GetProperty("code").GetString());
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
+        await ProblemAssert.IsAsync(response, status, code);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using static Yoi.Tests.Plugins.PluginTestHost;
 
@@ -228,7 +229,7 @@ public sealed class PluginHostTests
         Assert.Equal("feed", needed.Target);
         var status = host.GetStatus("recorder")!;
         Assert.Equal(ConnectionStates.Closed, status.Connections[0].State);
-        Assert.Contains(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ReconnectNeeded);
+        await host.DiagnosticAsync("recorder", PluginDiagnosticCodes.ReconnectNeeded);
 
         var send = await plugin.Context!.ExecuteAsync(new WebSocketSendCommand("feed", "too late"), Ct);
         Assert.Equal(PluginCommandCodes.NotConnected, send.Code);
@@ -283,7 +284,7 @@ public sealed class PluginHostTests
         var status = host.GetStatus("recorder")!;
         Assert.Equal(ConnectionStates.Failed, status.Connections[0].State);
         Assert.Equal(error.Description, status.Connections[0].LastError);
-        Assert.Contains(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ConnectionError && d.Message.Contains("no pong"));
+        await host.DiagnosticAsync("recorder", PluginDiagnosticCodes.ConnectionError, d => d.Message.Contains("no pong"));
         await plugin.WaitForKindAsync(PluginIngressKinds.ReconnectNeeded, Ct);
         await host.StopAsync(Ct);
     }
@@ -360,7 +361,7 @@ public sealed class PluginHostTests
         var status = host.GetStatus("recorder")!;
         Assert.Equal(ConnectionStates.Failed, status.Connections[0].State);
         Assert.Equal(2, status.Connections[0].Reconnects);
-        Assert.Contains(status.Diagnostics, d => d.Code == PluginDiagnosticCodes.ReconnectExhausted);
+        await host.DiagnosticAsync("recorder", PluginDiagnosticCodes.ReconnectExhausted);
         await host.StopAsync(Ct);
     }
 

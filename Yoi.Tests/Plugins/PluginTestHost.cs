@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Plugins;
 using Yoi.Runtime.Workers;
 
@@ -26,4 +27,12 @@ internal static class PluginTestHost
 
     public static ConnectionStatus Connection(this PluginHost host, string pluginId, string target) =>
         host.GetStatus(pluginId)!.Connections.Single(c => c.Target == target);
+
+    /// <summary>
+    /// Waits for a diagnostic of <paramref name="code"/>: the host hands an ingress event to the plugin before it
+    /// records the diagnostic that goes with it, so a plugin that saw the event may not find the diagnostic yet.
+    /// </summary>
+    public static Task<PluginDiagnostic> DiagnosticAsync(this PluginHost host, string pluginId, string code, Func<PluginDiagnostic, bool>? match = null) =>
+        Eventually.FoundAsync(() => host.GetStatus(pluginId)!.Diagnostics.FirstOrDefault(d => d.Code == code && (match is null || match(d))),
+            $"a {code} diagnostic of {pluginId}");
 }

@@ -38,11 +38,11 @@ internal sealed class RecordingPlugin(PluginManifest manifest) : IServicePlugin
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The next received event matching <paramref name="match"/> (others are skipped); bounded by 10 s.</summary>
+    /// <summary>The next received event matching <paramref name="match"/> (others are skipped); bounded by <see cref="Eventually.DefaultWithin"/>.</summary>
     public async Task<PluginIngressEvent> WaitForAsync(Func<PluginIngressEvent, bool> match, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(Eventually.DefaultWithin);
         while (true)
         {
             var ingress = await _received.Reader.ReadAsync(timeout.Token);

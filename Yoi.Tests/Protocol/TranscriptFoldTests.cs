@@ -3,6 +3,7 @@ using System.Text.Json;
 using Yoi.Protocol;
 using Yoi.Protocol.Events;
 using Yoi.Protocol.Transcripts;
+using static Yoi.Tests.Protocol.WorkerEventCorpus;
 
 namespace Yoi.Tests.Protocol;
 
@@ -13,37 +14,6 @@ public sealed class TranscriptFoldTests
 
     private static AssistantEntry OnlyAssistant(TranscriptState state) =>
         Assert.IsType<AssistantEntry>(Assert.Single(state.Transcript, e => e is AssistantEntry));
-
-    private static readonly WorkerEvent[] ClockRun =
-    [
-        new WorkerCreatedEvent("w1", "scripted", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
-        new UserMessageEvent("what is the clock"),
-        new StatusEvent(WorkerStatuses.Running),
-        new RunStartEvent("r1"),
-        new TurnStartEvent(1),
-        new ThinkingStartEvent(),
-        new ThinkingDeltaEvent("The user "),
-        new ThinkingDeltaEvent("wants time."),
-        new ThinkingDoneEvent("The user wants time."),
-        new TextDeltaEvent("Let me "),
-        new TextDeltaEvent("check."),
-        new TextDoneEvent("Let me check."),
-        new ToolCallStartEvent("c1", "clock"),
-        new ToolCallArgsDeltaEvent("c1", "{"),
-        new ToolCallArgsDeltaEvent("c1", "}"),
-        new ToolCallDoneEvent("c1", "clock", "{}"),
-        new ToolResultEvent("c1", "2026-01-01T00:00:00Z", false),
-        new TurnEndEvent(1, TurnResults.ToolUse),
-        new TurnStartEvent(2),
-        new TextDeltaEvent("It is "),
-        new TextDeltaEvent("midnight."),
-        new TextDoneEvent("It is midnight."),
-        new UsageEvent(10, 5),
-        new UsageEvent(3, 2),
-        new TurnEndEvent(2, TurnResults.EndTurn),
-        new RunEndEvent("r1", RunResults.Finished),
-        new StatusEvent(WorkerStatuses.Idle),
-    ];
 
     [Fact]
     public void A_tool_run_folds_into_ordered_parts_with_its_result()
@@ -96,15 +66,7 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Interleaved_thinking_text_and_tool_calls_keep_arrival_order_and_merge_consecutive_deltas()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new ThinkingDeltaEvent("a"), new ThinkingDeltaEvent("b"),
-            new TextDeltaEvent("c"),
-            new ThinkingDeltaEvent("d"),
-            new ToolCallStartEvent("t1", "calc"),
-            new TextDeltaEvent("e"), new TextDeltaEvent("f"),
-        ]);
+        var state = TranscriptFold.Fold(InterleavedParts[..^1]); // before its run_end: every part still open
         var run = state.InFlight!;
         Assert.Equal<ContentPart>(
         [
@@ -119,21 +81,7 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Two_interleaved_tool_calls_get_their_own_arguments_and_results()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new ToolCallStartEvent("a", "calc"),
-            new ToolCallStartEvent("b", "clock"),
-            new ToolCallArgsDeltaEvent("a", "{\"x\":"),
-            new ToolCallArgsDeltaEvent("b", "{"),
-            new ToolCallArgsDeltaEvent("a", "1}"),
-            new ToolCallArgsDeltaEvent("b", "}"),
-            new ToolCallDoneEvent("b", "clock", "{}"),
-            new ToolCallDoneEvent("a", "calc", "{\"x\":1}"),
-            new ToolResultEvent("b", "noon", false),
-            new ToolResultEvent("a", "division by zero", true),
-            new RunEndEvent("r", RunResults.Finished),
-        ]);
+        var state = TranscriptFold.Fold(TwoToolCalls);
         Assert.Equal<ContentPart>(
         [
             new ToolCallPart("a", "calc", "{\"x\":1}", true, "division by zero", true),
@@ -144,45 +92,28 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Arguments_accumulate_until_tool_call_done_fixes_them()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new ToolCallStartEvent("a", "calc"),
-            new ToolCallArgsDeltaEvent("a", "{\"x\""),
-            new ToolCallArgsDeltaEvent("a", ":2"),
-        ]);
+        var state = TranscriptFold.Fold(ArgumentsFixedByDone[..4]); // start and two argument deltas
         Assert.Equal(new ToolCallPart("a", "calc", "{\"x\":2", false, null, false), Assert.Single(state.InFlight!.Parts));
-        TranscriptFold.Apply(state, new ToolCallDoneEvent("a", "calc2", "{\"x\":2}"));
+        TranscriptFold.Apply(state, Assert.IsType<ToolCallDoneEvent>(ArgumentsFixedByDone[4]));
         Assert.Equal(new ToolCallPart("a", "calc2", "{\"x\":2}", true, null, false), Assert.Single(state.InFlight!.Parts));
     }
 
     [Fact]
     public void Cancelled_run_keeps_what_streamed()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new UserMessageEvent("long story"),
-            new RunStartEvent("r"),
-            new TextDeltaEvent("Once upon"),
-            new RunEndEvent("r", RunResults.Cancelled),
-            new StatusEvent(WorkerStatuses.Idle),
-        ]);
+        var state = TranscriptFold.Fold(CancelledRun);
         var run = OnlyAssistant(state);
         Assert.Equal(RunResults.Cancelled, run.Result);
-        Assert.Equal([new TextPart("Once upon", true)], run.Parts);
+        // Text and thinking close with the run; the tool call that never got its arguments stays open.
+        Assert.Equal<ContentPart>([new ThinkingPart("", true), new TextPart("Once upon", true), new ToolCallPart("t", "clock", "", false, null, false)],
+            run.Parts);
         Assert.Null(state.InFlight);
     }
 
     [Fact]
     public void Failed_run_records_its_error()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new TextDeltaEvent("Hi"),
-            new ErrorEvent(ErrorCodes.ProviderError, "upstream 500"),
-            new RunEndEvent("r", RunResults.Failed),
-        ]);
+        var state = TranscriptFold.Fold(FailedRun);
         var run = OnlyAssistant(state);
         Assert.Equal(RunResults.Failed, run.Result);
         Assert.Equal([new RunError(ErrorCodes.ProviderError, "upstream 500")], run.Errors);
@@ -191,14 +122,7 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Truncated_run_stays_in_flight()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new UserMessageEvent("hi"),
-            new StatusEvent(WorkerStatuses.Running),
-            new RunStartEvent("r"),
-            new ThinkingDeltaEvent("hmm"),
-            new TextDeltaEvent("Hel"),
-        ]);
+        var state = TranscriptFold.Fold(TruncatedRun);
         var snapshot = state.ToSnapshot();
         Assert.Equal(WorkerStatuses.Running, snapshot.Status);
         Assert.Equal([new UserEntry("hi")], snapshot.Transcript);
@@ -211,16 +135,10 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Tool_result_for_an_unknown_id_is_kept_as_an_orphan()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new ToolCallStartEvent("a", "calc"),
-            new ToolResultEvent("zzz", "lost", true),
-            new RunEndEvent("r", RunResults.Finished),
-        ]);
+        var state = TranscriptFold.Fold(OrphanToolResult);
         Assert.Equal<ContentPart>(
         [
-            new ToolCallPart("a", "calc", "", false, null, false),
+            new ToolCallPart("a", "calc", "", false, "5", false), // the later of its two results
             new OrphanToolResultPart("zzz", "lost", true),
         ], OnlyAssistant(state).Parts);
         Assert.Contains("\"type\":\"orphan_tool_result\"", Json(state.ToSnapshot()));
@@ -229,33 +147,16 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Unknown_events_turn_markers_and_diagnostics_change_nothing()
     {
-        using var doc = JsonDocument.Parse("""{"x":1}""");
-        var noise = new WorkerEvent[]
-        {
-            new UnknownEvent("future_thing", doc.RootElement.Clone()),
-            new TurnStartEvent(3), new TurnEndEvent(3, "x"),
-            new DiagnosticEvent(DiagnosticCodes.RunInterrupted, "m"),
-        };
         var plain = TranscriptFold.Fold(ClockRun);
-        var noisy = TranscriptFold.Fold(ClockRun.SelectMany(e => noise.Append(e)).Concat(noise));
+        var noisy = TranscriptFold.Fold(NoisyClockRun);
+        Assert.Equal(ClockRun.Length * 5 + 4, NoisyClockRun.Length);
         Assert.Equal(Json(plain.ToSnapshot()), Json(noisy.ToSnapshot()));
     }
 
     [Fact]
     public void Run_events_outside_a_run_start_nothing()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new TextDeltaEvent("stray"),
-            new RunStartEvent("r"),
-            new RunEndEvent("r", RunResults.Finished),
-            new TextDeltaEvent("late"),
-            new ToolResultEvent("x", "late", false),
-            new ErrorEvent(ErrorCodes.Internal, "late"),
-            new UsageEvent(1, 1),
-            new RunEndEvent("r", RunResults.Failed),
-            new RunEndEvent("other", RunResults.Failed),
-        ]);
+        var state = TranscriptFold.Fold(EventsOutsideARun);
         var run = OnlyAssistant(state);
         Assert.Empty(run.Parts);
         Assert.Null(run.Usage);
@@ -266,16 +167,7 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Done_events_override_accumulated_deltas()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new RunStartEvent("r"),
-            new ThinkingDeltaEvent("thnk"),
-            new ThinkingDoneEvent("think"),
-            new TextDeltaEvent("Helo wrld"),
-            new TextDoneEvent("Hello world"),
-            new TextDoneEvent("Standalone"),
-            new TextDeltaEvent("next"),
-        ]);
+        var state = TranscriptFold.Fold(DoneEventsOverrideDeltas[..7]); // up to the open "next"
         Assert.Equal<ContentPart>(
         [
             new ThinkingPart("think", true),
@@ -288,19 +180,8 @@ public sealed class TranscriptFoldTests
     [Fact]
     public void Multiple_runs_and_statuses()
     {
-        var state = TranscriptFold.Fold(
-        [
-            new WorkerCreatedEvent("w", "scripted", DateTimeOffset.UnixEpoch),
-            new UserMessageEvent("one"),
-            new RunStartEvent("r1"), new TextDoneEvent("1"), new RunEndEvent("r1", RunResults.Finished),
-            new UserMessageEvent("two"),
-            new RunStartEvent("r2"), new TextDeltaEvent("2"), new RunEndEvent("r2", RunResults.LimitReached),
-            new UserMessageEvent("three"),
-            new RunStartEvent("r3"), new TextDeltaEvent("3"),
-            new RunStartEvent("r4"), new TextDeltaEvent("4"),
-            new WorkerStoppedEvent("w", "requested"),
-        ]);
-        Assert.Equal(WorkerStatuses.Stopped, state.Status);
+        // Up to r4's delta: r3 is superseded by r4, which is in flight.
+        var state = TranscriptFold.Fold(SeveralRuns[..^3]);
         Assert.Collection(state.Transcript,
             e => Assert.Equal(new UserEntry("one"), e),
             e => Assert.Equal(("r1", RunResults.Finished, "1"), Summary(e)),
@@ -310,6 +191,12 @@ public sealed class TranscriptFoldTests
             e => Assert.Equal(("r3", (string?)null, "3"), Summary(e)));
         Assert.Equal("r4", state.InFlightRunId);
         Assert.Equal("4", state.InFlight!.Text);
+
+        // Then r4 is cancelled and worker_stopped alone sets the status (before the status event that follows it).
+        state = TranscriptFold.Fold(SeveralRuns[..^1]);
+        Assert.Equal(WorkerStatuses.Stopped, state.Status);
+        Assert.Null(state.InFlight);
+        Assert.Equal(("r4", RunResults.Cancelled, "4"), Summary(state.Transcript[^1]));
 
         static (string, string?, string) Summary(TranscriptEntry e) =>
             Assert.IsType<AssistantEntry>(e) is var a ? (a.RunId, a.Result, a.Text) : default;

@@ -1,72 +1,20 @@
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Yoi.Tests.Runtime;
 
 /// <summary>
-/// A local OpenAI-compatible Chat Completions endpoint (Kestrel on 127.0.0.1:0). Each request is answered by the next
-/// scripted responder; the request bodies are kept for assertions.
+/// A local OpenAI-compatible Chat Completions endpoint (Kestrel on 127.0.0.1:0) streaming server-sent events.
 /// </summary>
-internal sealed class FakeOpenAiServer : IAsyncDisposable
+internal sealed class FakeOpenAiServer : FakeModelServer
 {
-    private readonly WebApplication _app;
-    private readonly Queue<Func<HttpContext, Task>> _responders = new();
-
-    public List<JsonDocument> Requests { get; } = [];
-    public List<string?> Authorizations { get; } = [];
-
-    /// <summary>Completed when a request is aborted by the client (the connection closed before the answer ended).</summary>
-    public TaskCompletionSource RequestAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public string BaseUrl { get; private set; } = "";
-
-    private FakeOpenAiServer()
+    private FakeOpenAiServer() : base("/v1/chat/completions")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/v1/chat/completions", async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body);
-            var body = await reader.ReadToEndAsync();
-            Func<HttpContext, Task> responder;
-            lock (_responders)
-            {
-                Requests.Add(JsonDocument.Parse(body));
-                Authorizations.Add(context.Request.Headers.Authorization.ToString());
-                responder = _responders.Count > 0 ? _responders.Dequeue() : c => { c.Response.StatusCode = 500; return Task.CompletedTask; };
-            }
-            using var aborted = context.RequestAborted.Register(() => RequestAborted.TrySetResult());
-            try
-            {
-                await responder(context);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-            }
-        });
     }
 
-    public static async Task<FakeOpenAiServer> StartAsync()
-    {
-        var server = new FakeOpenAiServer();
-        await server._app.StartAsync();
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = address + "/v1";
-        return server;
-    }
+    public string BaseUrl => Address + "/v1";
 
-    public void Enqueue(Func<HttpContext, Task> responder)
-    {
-        lock (_responders) _responders.Enqueue(responder);
-    }
+    public static Task<FakeOpenAiServer> StartAsync() => StartAsync(new FakeOpenAiServer());
 
     /// <summary>
     /// Answers with these SSE <c>data:</c> payloads, then <c>[DONE]</c> unless <paramref name="done"/> is false. A complete
@@ -107,10 +55,4 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
     public static string ToolCallArgs(int index, string fragment) =>
         "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" + index + ",\"function\":{\"arguments\":"
         + JsonSerializer.Serialize(fragment) + "}}]}}]}";
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

@@ -35,15 +35,8 @@ public sealed class OllamaProviderTests : IAsyncLifetime
         return InMemory(out log, options);
     }
 
-    private async Task<(List<WorkerEvent> Events, string RunId, string WorkerId)> RunAsync(string input, string? workerId = null)
-    {
-        workerId ??= (await _runtime.CreateWorkerAsync(new CreateWorkerRequest("ollama"), Ct)).WorkerId;
-        var accepted = await _runtime.SendInputAsync(workerId, input, Ct);
-        await WaitIdleAsync(_runtime, workerId, TimeSpan.FromSeconds(20));
-        var events = await ReadEventsAsync(_log, _runtime.Keys.WorkerEvents(workerId));
-        var start = events.IndexOf(new RunStartEvent(accepted.RunId!));
-        return ([.. events.Skip(start)], accepted.RunId!, workerId);
-    }
+    private Task<(List<WorkerEvent> Events, string RunId, string WorkerId)> RunAsync(string input, string? workerId = null) =>
+        RunToIdleAsync(_runtime, _log, "ollama", input, workerId);
 
     [Fact]
     public async Task Streamed_lines_are_one_turn_of_thinking_text_deltas_and_the_usage_of_the_done_line()

@@ -45,11 +45,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
 
     private async Task<(List<WorkerEvent> Events, string RunId)> RunAsync(string input)
     {
-        var worker = await _runtime.CreateWorkerAsync(new CreateWorkerRequest("openai"), Ct);
-        var accepted = await _runtime.SendInputAsync(worker.WorkerId, input, Ct);
-        await WaitIdleAsync(_runtime, worker.WorkerId, TimeSpan.FromSeconds(20));
-        var events = await ReadEventsAsync(_log, _runtime.Keys.WorkerEvents(worker.WorkerId));
-        return ([.. events.SkipWhile(e => e is not RunStartEvent)], accepted.RunId!);
+        var (events, runId, _) = await RunToIdleAsync(_runtime, _log, "openai", input);
+        return (events, runId);
     }
 
     [Fact]

@@ -89,10 +89,10 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
         await WaitForEventsAsync(log, stream, e => e.OfType<TextDeltaEvent>().Count() >= 50);
 
         await server.StopAsync();
-        await Task.Delay(300, Ct);
+        await Eventually.TrueAsync(() => !client.IsConnected, "the runtime's Redis connection to notice the outage");
         var unavailable = await Assert.ThrowsAsync<WorkerCommandException>(() => runtime.SendInputAsync(idle, "hi", Ct).AsTask());
         Assert.Equal(ApiErrorCodes.EventLogUnavailable, unavailable.Code);
-        await Task.Delay(1200, Ct);
+        await Task.Delay(1200, Ct); // the outage lasts a while (shorter than the outage limit)
         await server.StartAsync();
 
         var events = await WaitForEventsAsync(log, stream, e => e.Any(x => x is RunEndEvent), TimeSpan.FromSeconds(30));
@@ -124,7 +124,7 @@ public sealed class RedisRuntimeTests(RedisServerFixture redis)
         await WaitForEventsAsync(log, stream, e => e.OfType<TextDeltaEvent>().Count() >= 20);
 
         await server.StopAsync();
-        await Task.Delay(3500, Ct);
+        await Task.Delay(3500, Ct); // the outage outlasts the 2 s limit
         await server.StartAsync();
 
         var events = await WaitForEventsAsync(log, stream, e => e.Any(x => x is RunEndEvent), TimeSpan.FromSeconds(30));

@@ -8,6 +8,7 @@ using Yoi.Runtime;
 using Yoi.EventLog.Storage;
 using Yoi.Runtime.Streams;
 using Yoi.Runtime.Workers;
+using Yoi.Tests.Telemetry;
 using static Yoi.Tests.Runtime.RuntimeTestSupport;
 
 namespace Yoi.Tests.Runtime;
@@ -51,12 +52,7 @@ public sealed class RuntimeStreamTests
     [Fact]
     public async Task Stored_events_carry_the_trace_of_the_command_span()
     {
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name.StartsWith("Yoi.", StringComparison.Ordinal),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = new SpanRecorder(s => s.Name.StartsWith("Yoi.", StringComparison.Ordinal));
         await using var runtime = InMemory(out var log);
         var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
         ActivityTraceId traceId;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Yoi.EventLog;
 using Yoi.Protocol.Api;
 using Yoi.Runtime;
+using Yoi.Tests.Telemetry;
 using static Yoi.Tests.Runtime.RuntimeTestSupport;
 
 namespace Yoi.Tests.Runtime;
@@ -13,14 +14,8 @@ public sealed class RuntimeTelemetryTests
     [Fact]
     public async Task An_input_nests_worker_input_then_worker_run_then_append_events_then_send()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is RuntimeTelemetry.SourceName or EventLogTelemetry.SourceName or "test",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder(RuntimeTelemetry.SourceName, EventLogTelemetry.SourceName, "test");
+        var spans = recorder.Stopped;
         using var testSource = new ActivitySource("test");
 
         await using var runtime = InMemory(out _);
@@ -69,14 +64,8 @@ public sealed class RuntimeTelemetryTests
     [Fact]
     public async Task Create_cancel_and_stop_are_worker_spans_tagged_with_the_worker_id()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == RuntimeTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder(RuntimeTelemetry.SourceName);
+        var spans = recorder.Stopped;
 
         await using var runtime = InMemory(out _, Options(deltaDelayMs: 20));
         var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);

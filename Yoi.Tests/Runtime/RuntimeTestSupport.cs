@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Yoi.EventLog;
 using Yoi.EventLog.Memory;
+using Yoi.Protocol.Api;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Events;
 using Yoi.Runtime;
@@ -34,6 +35,20 @@ internal static class RuntimeTestSupport
     {
         await Eventually.ValueAsync(() => runtime.GetWorker(workerId).RunId, run => run is null, $"worker {workerId} to finish its run", timeout);
         await runtime.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30), Ct);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="input"/> to the worker (a new one of <paramref name="provider"/> when none is given), waits
+    /// until it is idle, and returns the events from that run's start on.
+    /// </summary>
+    public static async Task<(List<WorkerEvent> Events, string RunId, string WorkerId)> RunToIdleAsync(WorkerRuntime runtime, IEventLog log,
+        string provider, string input, string? workerId = null)
+    {
+        workerId ??= (await runtime.CreateWorkerAsync(new CreateWorkerRequest(provider), Ct)).WorkerId;
+        var accepted = await runtime.SendInputAsync(workerId, input, Ct);
+        await WaitIdleAsync(runtime, workerId);
+        var events = await ReadEventsAsync(log, runtime.Keys.WorkerEvents(workerId));
+        return ([.. events.Skip(events.IndexOf(new RunStartEvent(accepted.RunId!)))], accepted.RunId!, workerId);
     }
 
     public static async Task<List<LogEntry>> ReadAllAsync(IEventLog log, string stream)

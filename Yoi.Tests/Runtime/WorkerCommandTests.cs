@@ -30,7 +30,7 @@ public sealed class WorkerCommandTests
         await using var runtime = InMemory(out var log, Options(deltaDelayMs: 50));
         var worker = await runtime.CreateWorkerAsync(new CreateWorkerRequest(), Ct);
         var run = await runtime.SendInputAsync(worker.WorkerId, "long 10000", Ct);
-        await Task.Delay(100, Ct);
+        await WaitForEventsAsync(log, runtime.Keys.WorkerEvents(worker.WorkerId), e => e.Any(x => x is TextDeltaEvent)); // streaming
         var started = DateTime.UtcNow;
         var accepted = await runtime.CancelAsync(worker.WorkerId, Ct);
         Assert.Equal(run.RunId, accepted.RunId);

@@ -25,14 +25,10 @@ public sealed class RuntimeServiceApiTests : IAsyncLifetime
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(status == response.StatusCode, $"Expected {status}, got {response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(body);
-        Assert.Equal(code, problem.RootElement.GetProperty("code").GetString());
-        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("trace_id").GetString()));
+        var (body, problem) = await ProblemAssert.IsAsync(response, status, code);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("trace_id").GetString()));
         Assert.DoesNotContain(RuntimeServiceHost.Token, body);
     }
 

@@ -88,7 +88,7 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         using var client = first.NewClient(Token);
         var id = (await CreateWorkerAsync(client)).WorkerId;
         var run = await SendInputAsync(client, id, "long 100000");
-        await Task.Delay(300, Ct);
+        await Eventually.TrueAsync(async () => (await ReadAllEventsAsync(client, id, 1000)).Any(f => f.Payload is TextDeltaEvent), "the run to stream");
         await first.StopAsync();
         Assert.Equal(0, first.ExitCode);
 

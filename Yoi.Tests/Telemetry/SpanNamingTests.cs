@@ -34,14 +34,8 @@ public sealed class SpanNamingTests
     [Fact]
     public async Task The_websocket_request_span_ends_at_the_upgrade_named_by_its_route_while_the_connection_stays_open()
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder("Microsoft.AspNetCore");
+        var stopped = recorder.Stopped;
         await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
         {
             ["Backend:Runtimes:0:Id"] = "rt-1",
@@ -71,14 +65,8 @@ public sealed class SpanNamingTests
     [Fact]
     public async Task A_rest_request_span_is_named_by_method_and_route()
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder("Microsoft.AspNetCore");
+        var stopped = recorder.Stopped;
         await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
         {
             ["Backend:Runtimes:0:Id"] = "rt-1",

@@ -9,6 +9,7 @@ using Yoi.BackendService.Projection;
 using Yoi.BackendService.Registry;
 using Yoi.Protocol;
 using Yoi.Protocol.Envelopes;
+using Yoi.Tests.Telemetry;
 
 namespace Yoi.Tests.Backend.Security;
 
@@ -57,9 +58,7 @@ public sealed class CredentialTests : IAsyncLifetime
     public async Task Access_token_query_is_refused_on_rest()
     {
         using var response = await GetAsync($"api/runtimes?access_token={OperatorKey}");
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("unauthorized", body.RootElement.GetProperty("code").GetString());
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Fact]
@@ -77,11 +76,8 @@ public sealed class CredentialTests : IAsyncLifetime
     public async Task Missing_or_wrong_key_is_401_with_www_authenticate_bearer(string? key)
     {
         using var response = await GetAsync("api/runtimes", key);
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("unauthorized", body.RootElement.GetProperty("code").GetString());
     }
 
     [Fact]
@@ -95,23 +91,16 @@ public sealed class CredentialTests : IAsyncLifetime
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ViewerKey);
         using var response = await _http.SendAsync(request, Ct);
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal(("forbidden", "rt-1"), (body.RootElement.GetProperty("code").GetString(), body.RootElement.GetProperty("runtime_id").GetString()));
+        var (_, problem) = await ProblemAssert.IsAsync(response, HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal("rt-1", problem.GetProperty("runtime_id").GetString());
         Assert.Equal("idle", (await _host.Client(OperatorKey).GetWorkerAsync("rt-1", _worker, Ct)).Status);
     }
 
     [Fact]
     public async Task Keys_never_reach_the_log_or_the_request_span()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder("Microsoft.AspNetCore");
+        var spans = recorder.Stopped;
         using (var ws = await _host.ConnectAsync($"api/runtimes/rt-1/workers/{_worker}/events/ws?access_token={ViewerKey}"))
             Assert.IsType<SnapshotFrame>(await ws.NextAsync());
         using (await GetAsync($"api/runtimes?access_token={OperatorKey}")) { }

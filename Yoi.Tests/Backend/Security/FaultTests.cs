@@ -23,15 +23,7 @@ public sealed class FaultTests(RedisServerFixture redis)
         var prefix = RedisServerFixture.NewKeyPrefix();
         (string, string?)[] settings = [("ConnectionStrings:redis", server.ConnectionString), ("Runtime:KeyPrefix", prefix), ("Runtime:Id", "rt-1")];
         await using var runtime = await RuntimeServiceHost.StartAsync(settings);
-        await using var backend = await BackendHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = server.ConnectionString,
-            ["Backend:Runtimes:0:Id"] = "rt-1",
-            ["Backend:Runtimes:0:Source"] = "remote",
-            ["Backend:Runtimes:0:Token"] = RuntimeServiceHost.Token,
-            ["Backend:Runtimes:0:BaseUrl"] = runtime.BaseAddress.ToString(),
-            ["Backend:Runtimes:0:KeyPrefix"] = prefix,
-        });
+        await using var backend = await BackendHost.StartAsync(BackendHost.RemoteRuntimeSettings(server.ConnectionString, runtime, prefix));
         using var http = backend.Http();
 
         await MalformedEventPagingTests.RedisCliAsync(server.Port, "CLIENT", "PAUSE", "12000", "ALL");

@@ -32,7 +32,7 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
 
         var raw = Assert.Single(await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream));
         Assert.Equal(id.ToString(), (string?)raw.Id);
-        Assert.Equal(["payload", "traceparent", "tracestate"], raw.Values.Select(f => (string?)f.Name));
+        Assert.Equal(["payload", "traceparent", "tracestate", "prev"], raw.Values.Select(f => (string?)f.Name));
         var entry = Assert.Single(await _log.ReadAfterAsync(stream, StreamCursor.Zero, 10, Ct));
         Assert.StartsWith($"00-{parent.TraceId}-", entry.TraceParent);
         Assert.DoesNotContain(parent.SpanId.ToString(), entry.TraceParent); // the producer span's, not the parent's
@@ -46,7 +46,19 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         var stream = _prefix + "plain";
         await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
         var raw = Assert.Single(await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream));
-        Assert.Equal(["payload"], raw.Values.Select(f => (string?)f.Name));
+        Assert.Equal(["payload", "prev"], raw.Values.Select(f => (string?)f.Name));
+    }
+
+    [Fact]
+    public async Task Batch_append_names_the_entry_before_the_batch_on_its_first_entry_only()
+    {
+        Activity.Current = null;
+        var stream = _prefix + "prev";
+        var first = await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
+        var batch = await _log.AppendBatchAsync(stream, [Json(2), Json(3), Json(4)], StreamRetention.Unbounded, Ct);
+        var raw = await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream);
+        Assert.Equal(["0-0", first.ToString(), "", ""], raw.Select(e => (string?)e["prev"]));
+        Assert.Equal(batch, raw.Skip(1).Select(e => StreamCursor.Parse((string)e.Id!)));
     }
 
     [Fact]

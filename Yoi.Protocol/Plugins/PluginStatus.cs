@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Yoi.Runtime.Plugins;
+namespace Yoi.Protocol.Plugins;
 
-// The status documents of GET /v1/plugins and /v1/plugins/{id}; snake_case JSON, source generated.
+// The plugin status documents a runtime reports (GET /v1/plugins, /v1/plugins/{id}) and the Backend passes through
+// (GET /api/runtimes/{rid}/plugins); snake_case JSON, source generated; docs/plugins.md. A reader ignores fields a newer
+// runtime adds, and ones it leaves out read as their defaults.
 
 public sealed record PluginList(IReadOnlyList<PluginStatus> Plugins);
 
-/// <summary><see cref="Status"/> is one of <see cref="PluginStates"/>.</summary>
+/// <summary>One service plugin; <see cref="Status"/> is one of <see cref="PluginStates"/>.</summary>
 public sealed record PluginStatus(
     string Id,
     string Version,
@@ -21,8 +23,8 @@ public sealed record PluginStatus(
     IReadOnlyList<PluginDiagnostic> Diagnostics);
 
 /// <summary>
-/// One host-owned connection. <see cref="Url"/> is redacted (<c>scheme://host:port/path</c>); <see cref="State"/>
-/// is one of <see cref="ConnectionStates"/>.
+/// One host-owned connection of a plugin. <see cref="Url"/> is redacted by the runtime (<c>scheme://host:port/path</c>);
+/// <see cref="State"/> is one of <see cref="ConnectionStates"/>.
 /// </summary>
 public sealed record ConnectionStatus(
     string Target,
@@ -41,6 +43,9 @@ public sealed record ConnectionStatus(
     long OversizeMessages);
 
 public sealed record IngressStatus(int Capacity, int Depth, long Drops);
+
+/// <summary>One diagnostic of a plugin: when, a stable code, a message (never a full target URL).</summary>
+public sealed record PluginDiagnostic(DateTimeOffset At, string Code, string Message);
 
 public static class PluginStates
 {

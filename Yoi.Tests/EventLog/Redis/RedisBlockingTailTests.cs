@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using StackExchange.Redis;
+using Yoi.EventLog;
+using Yoi.EventLog.Redis;
+using Yoi.Protocol.Cursors;
+
+namespace Yoi.Tests.EventLog.Redis;
+
+/// <summary>
+/// The dedicated <c>XREAD BLOCK</c> reader of <see cref="RedisEventLog"/>: one connection, a proof of contiguity
+/// without extra reads, and the notification fallback while it is busy. Each test has a private redis-server, so
+/// its command counts and connections are its own.
+/// </summary>
+public sealed class RedisBlockingTailTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static ReadOnlyMemory<byte> Json(int n) => Encoding.UTF8.GetBytes($$"""{"n":{{n}}}""");
+
+    [Fact]
+    public async Task Blocking_tail_follows_appends_one_by_one_without_extra_reads_for_gap_checks()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        var stream = "t:one-by-one";
+        var position = await log.AppendAsync(stream, Json(0), StreamRetention.Unbounded, Ct);
+        var appended = new List<StreamCursor>();
+        var received = new List<StreamCursor>();
+        var follow = Task.Run(async () =>
+        {
+            while (received.Count < 40)
+            {
+                foreach (var batch in await log.TailAsync([new(stream, position)], 100, TimeSpan.FromSeconds(10), Ct))
+                {
+                    Assert.False(batch.Gap);
+                    foreach (var entry in batch.Entries) received.Add(position = entry.Cursor);
+                }
+            }
+        }, Ct);
+        await Task.Delay(100, Ct); // let the tail block first: most appends then land on a waiting XREAD
+        for (var i = 1; i <= 40; i++)
+        {
+            appended.Add(await log.AppendAsync(stream, Json(i), StreamRetention.Unbounded, Ct));
+            if (i % 4 == 0) await Task.Delay(2, Ct); // new milliseconds: IDs with sequence 0, proven by the prev field
+        }
+        await follow.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(appended, received);
+        Assert.Contains(appended, id => id.Sequence == 0);
+        var stats = await CommandStatsAsync(redis);
+        Assert.True(stats.GetValueOrDefault("xread") >= 2, $"XREAD calls: {stats.GetValueOrDefault("xread")}");
+        Assert.Equal(0, stats.GetValueOrDefault("xinfo|stream")); // no gap check was needed
+        Assert.Equal(0, stats.GetValueOrDefault("xrange"));
+    }
+
+    [Fact]
+    public async Task Blocking_tail_of_many_streams_uses_one_connection()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        var streams = Enumerable.Range(0, 50).Select(i => $"t:many:{i}").ToArray();
+        await log.AppendAsync(streams[0], Json(0), StreamRetention.Unbounded, Ct); // connects the shared multiplexer fully
+        var before = await RedisServerFixture.ConnectedClientsAsync(redis);
+
+        var tail = log.TailAsync(streams.Select(s => new Yoi.EventLog.StreamPosition(s, StreamCursor.Zero)).Skip(1).ToArray(), 10,
+            TimeSpan.FromSeconds(20), Ct).AsTask();
+        await WaitForBlockedClientsAsync(redis, 1);
+        Assert.Equal(before + 1, await RedisServerFixture.ConnectedClientsAsync(redis));
+        await log.AppendAsync(streams[37], Json(37), StreamRetention.Unbounded, Ct);
+        var batch = Assert.Single(await tail.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(streams[37], batch.Stream);
+    }
+
+    [Fact]
+    public async Task Tail_while_the_blocking_reader_waits_elsewhere_is_woken_by_the_append_notification()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        var first = log.TailAsync([new("t:first", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct).AsTask();
+        await WaitForBlockedClientsAsync(redis, 1);
+        var second = log.TailAsync([new("t:second", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct).AsTask();
+
+        var started = Stopwatch.StartNew();
+        await log.AppendAsync("t:second", Json(2), StreamRetention.Unbounded, Ct);
+        Assert.Equal("t:second", Assert.Single(await second.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Stream);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(1.5), $"woken after {started.Elapsed}"); // not by the reader's 2 s block
+        Assert.False(first.IsCompleted);
+        await log.AppendAsync("t:first", Json(1), StreamRetention.Unbounded, Ct);
+        Assert.Equal("t:first", Assert.Single(await first.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Stream);
+    }
+
+    [Fact]
+    public async Task Tail_after_a_cancelled_blocking_tail_still_gets_the_next_append_at_once()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var cancelled = log.TailAsync([new("t:s", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), cancel.Token).AsTask();
+        await WaitForBlockedClientsAsync(redis, 1);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+
+        var next = log.TailAsync([new("t:s", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct).AsTask();
+        var started = Stopwatch.StartNew();
+        var id = await log.AppendAsync("t:s", Json(1), StreamRetention.Unbounded, Ct);
+        Assert.Equal(id, Assert.Single(Assert.Single(await next.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Entries).Cursor);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(1.5), $"woken after {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Blocking_tail_announces_a_gap_when_one_batch_outgrows_retention_while_it_waits()
+    {
+        await using var server = await RedisServerFixture.StartPrivateServerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await redis.GetServer(redis.GetEndPoints()[0]).ConfigSetAsync("stream-node-max-entries", "4"); // MAXLEN ~ trims in small nodes
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        var position = await log.AppendAsync("t:gap", Json(0), StreamRetention.Unbounded, Ct);
+        var tail = log.TailAsync([new("t:gap", position)], 100, TimeSpan.FromSeconds(30), Ct).AsTask();
+        await WaitForBlockedClientsAsync(redis, 1);
+
+        var ids = await log.AppendBatchAsync("t:gap", Enumerable.Range(1, 40).Select(Json).ToArray(), new StreamRetention(8), Ct);
+        var batch = Assert.Single(await tail.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.True(batch.Gap);
+        Assert.Equal(ids.TakeLast(batch.Entries.Count), batch.Entries.Select(e => e.Cursor));
+        Assert.True(batch.Entries.Count < ids.Count);
+    }
+
+    private static Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count) =>
+        Eventually.ValueAsync(async () =>
+        {
+            var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("clients");
+            return int.Parse(info.SelectMany(g => g).Single(p => p.Key == "blocked_clients").Value, CultureInfo.InvariantCulture);
+        }, blocked => blocked >= count, $"{count} blocked clients");
+
+    private static async Task<Dictionary<string, long>> CommandStatsAsync(IConnectionMultiplexer redis)
+    {
+        var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("commandstats");
+        var stats = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var pair in info.SelectMany(g => g))
+        {
+            var calls = pair.Value.Split(',')[0]; // calls=N
+            stats[pair.Key["cmdstat_".Length..]] = long.Parse(calls["calls=".Length..], CultureInfo.InvariantCulture);
+        }
+        return stats;
+    }
+}
