@@ -471,7 +471,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             Row("P7", "deliveries/s (both Backends)", delivered / wall, "deliveries/s");
             Row("P7", "Backend CPU per delivery, 2 Backends (sum of both)", (backend1 + backend2) * 1e6 / Math.Max(1, delivered),
                 $"us ({backend1 / wall:0.00} + {backend2 / wall:0.00} cores; load avg {ReadLoad()})");
-            foreach (var command in new[] { "evalsha", "xrange", "xinfo", "spublish", "ssubscribe", "xadd" })
+            foreach (var command in new[] { "evalsha", "xread", "xrange", "xinfo|stream", "spublish", "ssubscribe", "xadd", "xrevrange" })
                 if (stats.TryGetValue("cmdstat_" + command, out var value))
                 {
                     var fields = value.Split(',').Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
