@@ -37,7 +37,8 @@ for (var i = 0; i < options.Runtimes; i++)
         .WithHttpHealthCheck("/health")
         .WithEnvironment("Runtime__Id", id)
         .WithEnvironment("Runtime__Token", token)
-        .WithReference(redis).WaitForRedis(redis);
+        .WithReference(redis).WaitForRedis(redis)
+        .WithRestartOnCrash();
     backend.WithEnvironment(registry + "Source", "remote")
         .WithEnvironment(registry + "Token", token)
         .WithReference(runtime).WaitFor(runtime);

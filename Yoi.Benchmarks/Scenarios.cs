@@ -368,7 +368,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
                     info == connections[0].Info);
             Row("P4", $"(cross-check from /proc: {string.Join(", ", connections.Select(c => c.Proc))})", connections[^1].Proc, "conns");
             var perConnection = (rssAll - rssOne) / (double)(sockets.Count - 1);
-            Row("P6", $"as deployed (server GC): Backend RSS {rssOne / 1048576.0:0.0} -> {rssAll / 1048576.0:0.0} MiB over {sockets.Count - 1} idle clients", perConnection / 1024, "KiB/conn");
+            Row("P6", $"as deployed (the Backend's own GC settings): Backend RSS {rssOne / 1048576.0:0.0} -> {rssAll / 1048576.0:0.0} MiB over {sockets.Count - 1} idle clients", perConnection / 1024, "KiB/conn");
 
             // P3 latency at 100 events/s.
             var seq = warm;

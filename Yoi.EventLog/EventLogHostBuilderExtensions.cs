@@ -18,7 +18,8 @@ public delegate IWorkerRegistry WorkerRegistryFactory(string registryKey);
 /// <summary>
 /// <c>AddYoiEventLog()</c>: the one registration of the storage both services share. With <c>ConnectionStrings:redis</c>
 /// (the StackExchange.Redis format, e.g. <c>host:port,password=..,ssl=true</c>, or several cluster nodes) it registers
-/// Aspire's Redis client (<see cref="IConnectionMultiplexer"/>, its health check and tracing) and, on it, the event log,
+/// Aspire's Redis client (<see cref="IConnectionMultiplexer"/> and its tracing), a health check that pings every primary
+/// (<see cref="RedisPrimariesHealthCheck"/>, which works on a cluster too) and, on the client, the event log,
 /// the snapshot store and the worker registries; without it, their in-memory engines. The choice is made once, here.
 /// <see cref="WorkerSnapshotReader"/> is registered for both.
 /// </summary>
@@ -54,12 +55,13 @@ public static class EventLogHostBuilderExtensions
             throw new EventLogConfigurationException(
                 "ConnectionStrings:redis is not a valid StackExchange.Redis connection string (host:port[,password=...][,ssl=true]...).", ex);
         }
-        builder.AddRedisClient(RedisConnectionName, configureOptions: options =>
+        builder.AddRedisClient(RedisConnectionName, settings => settings.DisableHealthChecks = true, options =>
         {
             // Keep reconnecting in the background; /health reports an outage, appends retry in order.
             options.AbortOnConnectFail = false;
             options.ClientName ??= clientName;
         });
+        builder.Services.AddHealthChecks().AddCheck<RedisPrimariesHealthCheck>("redis");
         builder.Services.TryAddSingleton<IEventLog>(sp => new RedisEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), blockingReader: tailOptions));
         builder.Services.TryAddSingleton<ISnapshotStore>(sp => new RedisSnapshotStore(sp.GetRequiredService<IConnectionMultiplexer>()));
         builder.Services.TryAddSingleton<WorkerRegistryFactory>(sp =>

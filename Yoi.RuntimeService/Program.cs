@@ -15,7 +15,7 @@ try
 {
     await app.RunAsync();
 }
-catch (InvalidOperationException ex) when (ex.Message.Contains("Runtime:Plugins", StringComparison.Ordinal))
+catch (OptionsValidationException ex) // Runtime:Plugins, checked against the installed plugins when the host starts
 {
     Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
     return 1;

@@ -102,6 +102,10 @@ internal sealed partial class AgUiSession(HttpContext context, IServiceProvider 
         {
             await sse.RetryAfterAsync(ReconnectDelay, ct);
             var mapper = await StartAsync(feed, sse, after, ct);
+            // A client that comes while the runtime is down hears it as those connected hear it go (docs/agui.md): a run
+            // the snapshot shows in flight is not going on.
+            if (!services.GetRequiredService<RuntimeMonitor>().IsAvailable(runtime.Id))
+                await sse.WriteAsync([Notice(DiagnosticCodes.RuntimeUnavailable, RuntimeMonitor.UnavailableMessage(runtime.Id))], feed.Position, ct);
             while (await NextAsync(feed, sse, ct) is { } item)
             {
                 if (item.IsNotice)

@@ -9,7 +9,8 @@ namespace Yoi.BackendService.Registry;
 /// Probes every configured runtime (<c>Backend:RuntimeProbeSeconds</c>) and tells the clients observing its streams
 /// when it goes away and comes back: <c>diagnostic runtime_unavailable</c> / <c>runtime_available</c>, without
 /// closing them (events stored meanwhile still arrive, in order). <c>/health</c> is <c>Degraded</c> while a runtime is
-/// unavailable.
+/// unavailable. A probe not answered within <see cref="ProbeDeadline"/> counts as unavailable: a proxy in front of the
+/// runtime (the AppHost's, while it restarts a killed Runtime) may hold the call open rather than refuse it.
 /// </summary>
 public sealed partial class RuntimeMonitor(RuntimeRegistry registry, StreamTailReader tail, BackendOptions options, TimeProvider time,
     ILogger<RuntimeMonitor> logger) : BackgroundService, IHealthCheck
@@ -19,11 +20,16 @@ public sealed partial class RuntimeMonitor(RuntimeRegistry registry, StreamTailR
     /// <summary>False once a probe found the runtime unavailable, until one finds it back.</summary>
     public bool IsAvailable(string runtimeId) => !_available.TryGetValue(runtimeId, out var available) || available;
 
-    public static byte[] UnavailableFrame(string runtimeId) => FrameFactory.Diagnostic(DiagnosticCodes.RuntimeUnavailable,
-        $"The runtime '{runtimeId}' is unavailable; stay connected: its events resume when it is back.");
+    public static byte[] UnavailableFrame(string runtimeId) => FrameFactory.Diagnostic(DiagnosticCodes.RuntimeUnavailable, UnavailableMessage(runtimeId));
+
+    public static string UnavailableMessage(string runtimeId) =>
+        $"The runtime '{runtimeId}' is unavailable; stay connected: its events resume when it is back.";
 
     public static byte[] AvailableFrame(string runtimeId) => FrameFactory.Diagnostic(DiagnosticCodes.RuntimeAvailable,
         $"The runtime '{runtimeId}' is available again.");
+
+    /// <summary>How long a probe may take: the probe interval, at least 2 s (a loaded machine answers slowly).</summary>
+    public TimeSpan ProbeDeadline => TimeSpan.FromSeconds(Math.Max(2, options.RuntimeProbeSeconds));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,13 +39,19 @@ public sealed partial class RuntimeMonitor(RuntimeRegistry registry, StreamTailR
             foreach (var runtime in registry.Runtimes)
             {
                 bool available;
+                using var deadline = new CancellationTokenSource(ProbeDeadline, time);
+                using var probe = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
                 try
                 {
-                    available = (await registry.ProbeAsync(runtime, stoppingToken)).Available == true;
+                    available = (await registry.ProbeAsync(runtime, probe.Token)).Available == true;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     return;
+                }
+                catch (OperationCanceledException)
+                {
+                    available = false; // no answer within the deadline
                 }
                 var was = _available.TryGetValue(runtime.Id, out var previous) ? previous : true;
                 _available[runtime.Id] = available;

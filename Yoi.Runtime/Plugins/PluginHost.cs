@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Yoi.Protocol.Plugins;
 using Yoi.Runtime.Workers;
 
@@ -50,14 +51,14 @@ public sealed class PluginHost : IHostedService, IAsyncDisposable
 
     public IReadOnlyList<string> PluginIds => [.. _plugins.Keys];
 
-    /// <summary>Throws <see cref="InvalidOperationException"/> listing every configuration error; otherwise starts enabled plugins.</summary>
+    /// <summary>
+    /// Throws <see cref="OptionsValidationException"/> listing every configuration error (as the services' options fail
+    /// at start); otherwise starts enabled plugins.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_configurationErrors.Count > 0)
-        {
-            throw new InvalidOperationException("Invalid plugin configuration:" + Environment.NewLine +
-                string.Join(Environment.NewLine, _configurationErrors.Select(e => "  " + e)));
-        }
+            throw new OptionsValidationException(PluginConfiguration.SectionPath, typeof(PluginSettings), _configurationErrors);
         foreach (var instance in _plugins.Values)
         {
             if (instance.Settings.Enabled) await instance.StartAsync(cancellationToken).ConfigureAwait(false);

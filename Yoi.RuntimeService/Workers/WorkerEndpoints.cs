@@ -16,7 +16,8 @@ namespace Yoi.RuntimeService.Workers;
 
 /// <summary>
 /// <c>/v1/workers</c>. Errors are thrown as <see cref="WorkerCommandException"/> and written as problems by
-/// <see cref="ProblemMiddleware"/>; ids are validated by the runtime before they reach a key.
+/// <see cref="RuntimeExceptionHandler"/>; ids are validated by the runtime before they reach a key; the event page's query is
+/// bound by the framework (<see cref="EventPageQuery"/>).
 /// </summary>
 public static class WorkerEndpoints
 {
@@ -50,7 +51,7 @@ public static class WorkerEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> CreateWorker([FromBody] CreateWorkerRequest? body, IWorkerRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<LocatedResult> CreateWorker([FromBody] CreateWorkerRequest? body, IWorkerRuntime runtime, CancellationToken cancellationToken)
     {
         var worker = await runtime.CreateWorkerAsync(body ?? new CreateWorkerRequest(), cancellationToken);
         return new LocatedResult(TypedResults.Json(worker, ApiJsonContext.Default.WorkerInfo, statusCode: StatusCodes.Status201Created),
@@ -74,7 +75,7 @@ public static class WorkerEndpoints
     private static async Task<JsonHttpResult<CommandAccepted>> Stop(string id, IWorkerRuntime runtime, CancellationToken cancellationToken) =>
         Accepted(await runtime.StopAsync(id, cancellationToken));
 
-    private static async Task<IResult> GetTranscript(string id, WorkerRuntime runtime, CancellationToken cancellationToken)
+    private static async Task<FileContentHttpResult> GetTranscript(string id, WorkerRuntime runtime, CancellationToken cancellationToken)
     {
         var checkpoint = await runtime.GetTranscriptAsync(id, cancellationToken);
         var buffer = new ArrayBufferWriter<byte>(1024);

@@ -69,6 +69,31 @@ public sealed class AppHostLifecycleTests
         Assert.Equal("idle", worker.Status);
     }
 
+    [Fact]
+    public async Task With_redis_pointing_at_a_cluster_every_service_stores_and_reads_there()
+    {
+        await using var cluster = await Yoi.Tests.EventLog.Redis.RedisClusterProcess.StartAsync(3);
+        await using var host = AppHostProcess.Start(["--backend-port", "0", "--runtimes", "1", "--redis", cluster.ConnectionString,
+            "--data-dir", TempDirectory()]);
+        var (backend, _) = await host.WaitReadyAsync(Ready);
+        var commands = host.Orchestrated().Select(pid => string.Join(' ', ProcessTree.CommandLine(pid))).ToList();
+        Assert.DoesNotContain(commands, c => c.Contains("redis-server", StringComparison.Ordinal)); // the cluster is the only Redis
+
+        using var http = new HttpClient { BaseAddress = new Uri(backend) };
+        var client = new YoiClient(http);
+        var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
+        var page = await client.GetEventsAsync("rt-1", worker.WorkerId, cancellationToken: Ct);
+        Assert.NotEmpty(page.Events);
+
+        // The runtime's keys are in the cluster, all in the one slot of its hash tag.
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        var keys = new List<string>();
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
+            await foreach (var key in server.KeysAsync(pattern: "*{rt-1}*")) keys.Add(key!);
+        Assert.Contains(keys, k => k.Contains(worker.WorkerId, StringComparison.Ordinal));
+        Assert.Single(keys.Select(k => redis.HashSlot(k)).Distinct());
+    }
+
     [Theory]
     [InlineData("--backend-prot", "5000", "Unknown option '--backend-prot'")]
     [InlineData("--runtimes", "0", "AppHost:Runtimes must be a whole number from 1 to 64, not '0'")]

@@ -9,17 +9,8 @@ namespace Yoi.Tests.Backend;
 /// <summary>Configuration is validated at start (options with ValidateOnStart); each message names the setting.</summary>
 public sealed class BackendConfigurationTests
 {
-    /// <summary>The options as the Backend registers them, read the way the host's start validation reads them.</summary>
-    private static BackendOptions Load(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddBackendOptions();
-        using var provider = services.BuildServiceProvider();
-        provider.GetRequiredService<IStartupValidator>().Validate();
-        return provider.GetRequiredService<IOptions<BackendOptions>>().Value;
-    }
+    private static BackendOptions Load(params (string Key, string Value)[] settings) =>
+        StartValidation.Load<BackendOptions>(services => services.AddBackendOptions(), settings);
 
     [Theory]
     [InlineData("Backend:Runtimes:0:Source", "ftp", "Backend:Runtimes:0:Source")]

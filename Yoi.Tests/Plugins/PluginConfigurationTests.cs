@@ -104,7 +104,7 @@ public sealed class PluginConfigurationTests
             ("Runtime:Plugins:p1:Enabled", "true"),
             ("Runtime:Plugins:p1:Grants:WebSocket:undeclared", "wss://x.example.com/"),
             ("Runtime:Plugins:nope:Enabled", "true")), null, NullLogger<PluginHost>.Instance);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
         Assert.Contains("Runtime:Plugins:p1:Grants:WebSocket:undeclared", ex.Message);
         Assert.Contains("Runtime:Plugins:nope", ex.Message);
     }

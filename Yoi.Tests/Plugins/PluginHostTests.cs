@@ -155,7 +155,7 @@ public sealed class PluginHostTests
         await using var server = await LoopbackWebSocketServer.StartAsync(Ct);
         var plugin = RecordingPlugin.WithTarget();
         var host = Create(plugin, null, ("Runtime:Plugins:recorder:Enabled", "true"), ("Runtime:Plugins:recorder:Grants:WebSocket:feed", server.Url.ToString()));
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Contains("Runtime:Plugins:recorder:Grants:WebSocket:feed:AllowPrivateNetwork", ex.Message);
 
         var status = await host.StartPluginAsync("recorder", Ct);
@@ -171,7 +171,7 @@ public sealed class PluginHostTests
         var host = Create(plugin, null, ("Runtime:Plugins:recorder:Enabled", "true"),
             ("Runtime:Plugins:recorder:Grants:WebSocket:sneaky:Url", "ws://127.0.0.1:1/ws"),
             ("Runtime:Plugins:recorder:Grants:WebSocket:sneaky:AllowPrivateNetwork", "true"));
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Contains("Runtime:Plugins:recorder:Grants:WebSocket:sneaky", ex.Message);
         var status = await host.StartPluginAsync("recorder", Ct);
         Assert.Equal(PluginStates.Failed, status!.Status);

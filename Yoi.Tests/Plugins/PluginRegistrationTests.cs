@@ -70,7 +70,7 @@ public sealed class PluginRegistrationTests
     {
         await using var app = Build(("Runtime:Plugins:chat-bridge:Enabled", "true"),
             ("Runtime:Plugins:chat-bridge:Grants:WebSocket:chat", "ws://10.0.0.5/chat"));
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync(Ct));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync(Ct));
         Assert.Contains("Runtime:Plugins:chat-bridge:Grants:WebSocket:chat:AllowPrivateNetwork", ex.Message);
     }
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Yoi.Runtime;
 
@@ -7,17 +5,8 @@ namespace Yoi.Tests.Runtime;
 
 public sealed class RuntimeOptionsTests
 {
-    /// <summary>The options as <c>AddYoiRuntime</c> registers them, read the way the host's start validation reads them.</summary>
-    private static RuntimeOptions Load(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddYoiRuntime();
-        using var provider = services.BuildServiceProvider();
-        provider.GetRequiredService<IStartupValidator>().Validate();
-        return provider.GetRequiredService<IOptions<RuntimeOptions>>().Value;
-    }
+    private static RuntimeOptions Load(params (string Key, string Value)[] settings) =>
+        StartValidation.Load<RuntimeOptions>(services => services.AddYoiRuntime(), settings);
 
     [Fact]
     public void Defaults_apply_when_only_the_required_settings_are_given()

@@ -109,6 +109,22 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         Assert.Contains("Runtime:Token", service.Output);
     }
 
+    [Fact]
+    public async Task A_bad_plugin_grant_stops_the_process_at_start_with_exit_code_1_naming_it()
+    {
+        await using var service = await RuntimeServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Runtime__Id"] = "rt-x",
+            ["Runtime__Token"] = "0123456789abcdef-token",
+            ["Runtime__Plugins__chat-bridge__Enabled"] = "true",
+            ["Runtime__Plugins__chat-bridge__Grants__WebSocket__chat"] = "ws://10.0.0.5/chat",
+        }, waitHealthy: false);
+        await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains(service.Output.Split('\n'), line => line.StartsWith("Invalid configuration: ", StringComparison.Ordinal)
+            && line.Contains("Runtime:Plugins:chat-bridge:Grants:WebSocket:chat:AllowPrivateNetwork", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("Backend__Observation__ClientQueueCapacity", "lots", "Backend:Observation:ClientQueueCapacity")]
     public async Task The_backend_process_stops_at_start_on_an_invalid_setting_with_one_line_naming_it(string variable, string value, string named)
