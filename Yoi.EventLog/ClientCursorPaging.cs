@@ -6,7 +6,7 @@ namespace Yoi.EventLog;
 public readonly record struct ClientCursorPage(CursorStatus Status, IReadOnlyList<LogEntry> Entries);
 
 /// <summary>
-/// Reading after a cursor a client sent, under the cursor rules of the observation protocol (SPEC 5.3): a page is
+/// Reading after a cursor a client sent, under the cursor rules of the observation protocol (docs/protocol.md, "Cursor rules"): a page is
 /// only served after a retained cursor, so paging never jumps silently over a gap that retention left.
 /// </summary>
 public static class ClientCursorPaging

@@ -3,7 +3,7 @@ using Yoi.Protocol.Cursors;
 namespace Yoi.EventLog;
 
 /// <summary>
-/// The cursor decision of SPEC 5.3 rules 2-4, decided only from the stream's own metadata plus whether the
+/// The cursor decision of docs/protocol.md ("Cursor rules": expired, unknown, retained), decided only from the stream's own metadata plus whether the
 /// cursor's entry is present. Pure: both engines and the tests call it.
 /// </summary>
 /// <remarks>

@@ -45,7 +45,7 @@ public interface IEventLog
     /// <summary>The stream's metadata, or null when the stream does not exist.</summary>
     ValueTask<StreamMetadata?> GetMetadataAsync(string stream, CancellationToken cancellationToken = default);
 
-    /// <summary>Classifies a client's cursor against the stream (SPEC 5.3 rules 2 to 4); see <see cref="CursorClassifier"/>.</summary>
+    /// <summary>Classifies a client's cursor against the stream (docs/protocol.md, "Cursor rules"); see <see cref="CursorClassifier"/>.</summary>
     ValueTask<CursorStatus> ClassifyAsync(string stream, StreamCursor cursor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the stream; true when it existed.</summary>

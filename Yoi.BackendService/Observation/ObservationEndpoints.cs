@@ -10,7 +10,7 @@ using Yoi.EventLog.Storage;
 
 namespace Yoi.BackendService.Observation;
 
-/// <summary>The two observation WebSocket routes of SPEC 5.3 and the connection checks before a session starts.</summary>
+/// <summary>The two observation WebSocket routes (docs/protocol.md, "WebSocket routes") and the connection checks before a session starts.</summary>
 public static partial class ObservationEndpoints
 {
     public static IEndpointRouteBuilder MapObservationEndpoints(this IEndpointRouteBuilder app)

@@ -30,7 +30,7 @@ public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, E
 }
 
 /// <summary>
-/// One observation WebSocket after its handshake (SPEC 5.3): subscribe first, then the start the cursor asks for
+/// One observation WebSocket after its handshake (docs/protocol.md, "Cursor rules"): subscribe first, then the start the cursor asks for
 /// (snapshot, backlog, or a diagnostic and a snapshot), then live. One writer at a time (a send lock); a receive loop
 /// answers client frames with <c>observation_only</c> and closes 1009 on oversized ones.
 /// </summary>
