@@ -12,7 +12,7 @@ namespace Yoi.AppHost.Topology;
 /// straight to <c>Exited</c>/<c>Finished</c> with a failing exit code, runs its <c>resource-start</c> command
 /// (<see cref="ResourceCommandService"/>). A stop somebody asked for passes through <c>Stopping</c> and ends with exit
 /// code 0 under SIGTERM, so it stays stopped; the AppHost's own shutdown ends the watch. A service that keeps failing
-/// is started again after a growing pause (1 s doubling to 30 s).
+/// is started again after a growing pause (3 s doubling to 30 s).
 /// </summary>
 internal static class RestartOnCrash
 {
@@ -30,7 +30,11 @@ internal sealed class RestartOnCrashAnnotation : IResourceAnnotation;
 internal sealed partial class CrashRestarter(ResourceNotificationService notifications, ResourceCommandService commands,
     IHostApplicationLifetime lifetime, ILogger<CrashRestarter> logger) : BackgroundService
 {
-    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Longer than the Backend's probe takes to notice (its default interval and deadline, 2 s each): a runtime back
+    /// before then would leave its observers without <c>runtime_unavailable</c> while its runs were cut short.
+    /// </summary>
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken serviceStopping)
