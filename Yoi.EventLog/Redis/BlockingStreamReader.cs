@@ -53,8 +53,19 @@ internal sealed class BlockingStreamReader(ConfigurationOptions shared) : IAsync
                 args[5 + i] = (RedisKey)starts[i].Stream;
                 args[5 + starts.Count + i] = starts[i].Start;
             }
-            read = connection.GetDatabase().ExecuteAsync("XREAD", args);
-            var reply = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+            RedisResult reply;
+            try
+            {
+                read = connection.GetDatabase().ExecuteAsync("XREAD", args);
+                reply = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisCommandException || (ex is RedisException && IsClusterOrSentinel(connection)))
+            {
+                // Unreachable when first connected, a cluster once it answered (the client refuses an XREAD across
+                // slots, or the servers say so): notifications from now on.
+                _off = true;
+                return null;
+            }
             return Parse(reply, starts);
         }
         finally
@@ -80,7 +91,7 @@ internal sealed class BlockingStreamReader(ConfigurationOptions shared) : IAsync
         try
         {
             connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-            if (connection.GetServers().Any(s => s.ServerType is ServerType.Cluster or ServerType.Sentinel))
+            if (IsClusterOrSentinel(connection))
             {
                 _off = true;
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -94,6 +105,9 @@ internal sealed class BlockingStreamReader(ConfigurationOptions shared) : IAsync
             return null;
         }
     }
+
+    private static bool IsClusterOrSentinel(ConnectionMultiplexer connection) =>
+        connection.GetServers().Any(s => s.ServerType is ServerType.Cluster or ServerType.Sentinel);
 
     private static StreamEntry[][] Parse(RedisResult reply, IReadOnlyList<(string Stream, string Start)> starts)
     {

@@ -130,6 +130,44 @@ public sealed class RedisBlockingTailTests
         Assert.True(batch.Entries.Count < ids.Count);
     }
 
+    [Fact]
+    public async Task Blocking_reader_first_used_while_a_cluster_is_down_switches_to_notifications_once_it_answers()
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync(3);
+        foreach (var node in cluster.Nodes) await node.StopAsync();
+        var connection = cluster.ConnectionString + ",abortConnect=false,connectTimeout=1000";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connection);
+        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(connection));
+        Yoi.EventLog.StreamPosition[] positions = [new("t:{x}:a", StreamCursor.Zero), new("t:{y}:b", StreamCursor.Zero)]; // two slots
+        await Assert.ThrowsAnyAsync<RedisException>(() => log.TailAsync(positions, 10, TimeSpan.FromSeconds(1), Ct).AsTask());
+
+        foreach (var node in cluster.Nodes) await node.StartAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await log.AppendAsync("t:{y}:b", Json(0), StreamRetention.Unbounded, Ct);
+                return true;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, "the cluster to take appends again");
+        var batches = await Eventually.ValueAsync(async () =>
+        {
+            try
+            {
+                return await log.TailAsync(positions, 10, TimeSpan.FromSeconds(1), Ct);
+            }
+            catch (RedisException)
+            {
+                return [];
+            }
+        }, b => b.Count > 0, "a tail across two slots to read again");
+        Assert.Equal("t:{y}:b", Assert.Single(batches).Stream);
+    }
+
     private static Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count) =>
         Eventually.ValueAsync(async () =>
         {
