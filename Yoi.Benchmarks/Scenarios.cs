@@ -118,7 +118,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
-    // ---------------------------------------------------------------- P1
+    // ---------------------------------------------------------------- P1: append throughput (docs/benchmarks.md)
     public async Task P1AppendThroughputAsync()
     {
         Console.WriteLine("P1 runtime append throughput vs redis-benchmark -P 16 XADD");
@@ -200,7 +200,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
 
     private static string StreamName(SequencedProducer p) => p.StreamKey;
 
-    // ---------------------------------------------------------------- P2
+    // ---------------------------------------------------------------- P2: live latency of one stream (docs/benchmarks.md)
     public async Task P2LatencyAsync()
     {
         const double Rate = 2_000;
@@ -323,7 +323,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         else Note("P2: no GC watch (diagnostics port): the tail is not attributed to GC pauses");
     }
 
-    // ---------------------------------------------------------------- P3, P4 (clients), P6
+    // ---------------------------------------------------------------- P3, P4, P6: fan-out, connections, idle memory (docs/benchmarks.md)
     public async Task FanoutAsync()
     {
         var n = _sizes.FanoutClients;
@@ -425,9 +425,9 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
-    // ---------------------------------------------------------------- P7 (two Backends, Redis cost per event)
+    // ---------------------------------------------------------------- P7: two Backends, Redis cost per event (docs/benchmarks.md)
     /// <summary>
-    /// The fan-out of P3 (100 events/s) split over two Backend processes on the same Redis, half the clients on each:
+    /// The fan-out scenario (1,000 clients, 100 events/s; docs/benchmarks.md) split over two Backend processes on the same Redis, half the clients on each:
     /// latency, deliveries and CPU per delivery of each Backend, and what Redis did per appended event (commands, bytes
     /// in and out) while it ran. docs/scaling.md builds its capacity model from these rows.
     /// </summary>
@@ -547,7 +547,8 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
     }
 
     /// <summary>
-    /// P6's floor: the bare-Kestrel app (FloorServer) with the Backend's GC settings and P6's capped gen0 budget, the
+    /// The idle-memory floor (docs/benchmarks.md, "Floors"): the bare-Kestrel app (FloorServer) with the Backend's GC
+    /// settings and the capped gen0 budget of the idle-memory scenario, the
     /// same clients (handshake, then an idle receive), the same stages. Quick and smoke modes settle 1 s instead.
     /// </summary>
     private async Task<IdleMemory?> P6FloorAsync(IReadOnlyDictionary<string, string> gcEnvironment)
@@ -710,7 +711,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             Rows[Rows.IndexOf(p4[i])] = p4[i] with { Met = p4[i].Value == p4[0].Value };
     }
 
-    // ---------------------------------------------------------------- P5
+    // ---------------------------------------------------------------- P5: backlog replay (docs/benchmarks.md)
     public async Task P5ReplayAsync()
     {
         var count = _sizes.P5Events;

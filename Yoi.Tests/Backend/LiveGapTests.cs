@@ -40,7 +40,7 @@ public sealed class LiveGapTests
         redis.Pause();
         try
         {
-            await Task.Delay(2000, Ct); // the stall itself: the worker keeps producing, the runtime queues
+            await Task.Delay(2000, Ct); // the stall under test lasts 2 s: the worker keeps producing, the runtime queues
         }
         finally
         {

@@ -39,7 +39,7 @@ public sealed class RedisBlockingTailTests
                 }
             }
         }, Ct);
-        await Task.Delay(100, Ct); // let the tail block first: most appends then land on a waiting XREAD
+        await WaitForBlockedClientsAsync(redis, 1); // the tail blocks first: most appends then land on a waiting XREAD
         for (var i = 1; i <= 40; i++)
         {
             appended.Add(await log.AppendAsync(stream, Json(i), StreamRetention.Unbounded, Ct));
