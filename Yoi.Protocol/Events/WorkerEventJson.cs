@@ -53,14 +53,32 @@ public static class WorkerEventJson
         return [.. table.Select(t => new Variant(t.Kind, System.Text.Encoding.UTF8.GetBytes(t.Kind), t.Info))];
     }
 
+    /// <summary>
+    /// The wire form as a new array. Each thread keeps one buffer and one writer for it (events are serialized on the
+    /// append path of every worker: docs/benchmarks.md, append throughput); a buffer grown past
+    /// <see cref="KeptBufferBytes"/> by a large event is let go instead of kept.
+    /// </summary>
     public static byte[] SerializeToUtf8Bytes(WorkerEvent workerEvent)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            Write(writer, workerEvent);
-        }
-        return buffer.WrittenSpan.ToArray();
+        var scratch = t_scratch ??= new SerializationScratch();
+        scratch.Buffer.ResetWrittenCount();
+        scratch.Writer.Reset(scratch.Buffer);
+        Write(scratch.Writer, workerEvent);
+        scratch.Writer.Flush();
+        var bytes = scratch.Buffer.WrittenSpan.ToArray();
+        if (scratch.Buffer.Capacity > KeptBufferBytes) t_scratch = null;
+        return bytes;
+    }
+
+    private const int KeptBufferBytes = 16 * 1024;
+
+    [ThreadStatic] private static SerializationScratch? t_scratch;
+
+    private sealed class SerializationScratch
+    {
+        public readonly ArrayBufferWriter<byte> Buffer = new(256);
+        public readonly Utf8JsonWriter Writer;
+        public SerializationScratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
     }
 
     public static string Serialize(WorkerEvent workerEvent) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Yoi.EventLog;
 using Yoi.Protocol.Cursors;
@@ -41,11 +40,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     private readonly Func<StreamCursor, CancellationToken, ValueTask>? _checkpoint;
     private readonly int _checkpointEvery;
     private int _sinceCheckpoint;
-    private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(QueueCapacity)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly AppendQueue<Item> _queue = new(QueueCapacity);
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _loop;
     private StreamCursor? _last;
@@ -75,9 +70,9 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         using (ExecutionContext.SuppressFlow()) _loop = Task.Run(DrainAsync);
     }
 
-    private abstract record Item;
-    private sealed record EventItem(WorkerEvent Event, byte[] Payload, ActivityContext Parent) : Item;
-    private sealed record ActionItem(string What, Func<StreamCursor, CancellationToken, ValueTask> Run) : Item;
+    /// <summary>An event with its payload and producing context, or (when <see cref="Action"/> is set) a side effect.</summary>
+    private readonly record struct Item(WorkerEvent? Event, byte[]? Payload, ActivityContext Parent, ActionItem? Action);
+    private sealed record ActionItem(string What, Func<StreamCursor, CancellationToken, ValueTask> Run);
 
     /// <summary>True while appends are failing.</summary>
     public bool InOutage => Interlocked.Read(ref _outageStarted) != 0;
@@ -87,11 +82,11 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
 
     /// <summary>Queues an event; waits while the queue is full. <paramref name="parent"/> is the producing span's context.</summary>
     public ValueTask EnqueueAsync(WorkerEvent workerEvent, byte[] payload, ActivityContext parent) =>
-        _queue.Writer.WriteAsync(new EventItem(workerEvent, payload, parent));
+        _queue.WriteAsync(new Item(workerEvent, payload, parent, null));
 
     /// <summary>Queues a side effect that runs after every event queued before it is stored (retried like appends).</summary>
     public ValueTask EnqueueActionAsync(string what, Func<StreamCursor, CancellationToken, ValueTask> action) =>
-        _queue.Writer.WriteAsync(new ActionItem(what, action));
+        _queue.WriteAsync(new Item(null, null, default, new ActionItem(what, action)));
 
     /// <summary>Completes when everything queued so far is stored.</summary>
     public async Task FlushAsync()
@@ -103,27 +98,29 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
 
     private async Task DrainAsync()
     {
-        var reader = _queue.Reader;
         var batch = new List<Item>(MaxBatch);
+        var pending = new List<Item>(MaxBatch);
         try
         {
-            while (await reader.WaitToReadAsync(_abort.Token))
+            while (await _queue.WaitToReadAsync())
             {
                 batch.Clear();
-                while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
+                _queue.DequeueInto(batch, MaxBatch);
                 var i = 0;
                 while (i < batch.Count)
                 {
-                    if (batch[i] is ActionItem action)
+                    if (batch[i].Action is { } action)
                     {
                         await RunActionAsync(action);
                         i++;
                         continue;
                     }
-                    var parent = ((EventItem)batch[i]).Parent;
+                    var parent = batch[i].Parent;
                     var j = i + 1;
-                    while (j < batch.Count && batch[j] is EventItem next && next.Parent == parent) j++;
-                    await AppendAsync(batch.GetRange(i, j - i).Cast<EventItem>().ToList(), parent);
+                    while (j < batch.Count && batch[j].Action is null && batch[j].Parent == parent) j++;
+                    pending.Clear();
+                    for (var k = i; k < j; k++) pending.Add(batch[k]);
+                    await AppendAsync(pending, parent);
                     _sinceCheckpoint += j - i;
                     i = j;
                     if (_checkpoint is not null && _checkpointEvery > 0 && _sinceCheckpoint >= _checkpointEvery)
@@ -145,7 +142,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         }
     }
 
-    private async Task AppendAsync(List<EventItem> pending, ActivityContext parent)
+    private async Task AppendAsync(List<Item> pending, ActivityContext parent)
     {
         var reconcile = false;
         var attempt = 0;
@@ -159,7 +156,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                 {
                     var stored = await _log.ReadAfterAsync(_stream, _last.Value, pending.Count, _abort.Token);
                     var matched = 0;
-                    while (matched < stored.Count && stored[matched].Payload.Span.SequenceEqual(pending[matched].Payload))
+                    while (matched < stored.Count && stored[matched].Payload.Span.SequenceEqual(pending[matched].Payload!))
                     {
                         Stored(pending[matched], stored[matched].Cursor);
                         matched++;
@@ -170,7 +167,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                     if (pending.Count == 0) break;
                 }
                 var payloads = new ReadOnlyMemory<byte>[pending.Count];
-                for (var k = 0; k < payloads.Length; k++) payloads[k] = pending[k].Payload;
+                for (var k = 0; k < payloads.Length; k++) payloads[k] = pending[k].Payload!;
                 IReadOnlyList<StreamCursor> ids;
                 using (RuntimeTelemetry.Source.StartActivity("append events", ActivityKind.Internal, parent))
                     ids = await _log.AppendBatchAsync(_stream, payloads, _retention, _abort.Token);
@@ -208,10 +205,10 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         }
     }
 
-    private void Stored(EventItem item, StreamCursor cursor)
+    private void Stored(in Item item, StreamCursor cursor)
     {
         _last = cursor;
-        _onStored?.Invoke(cursor, item.Event);
+        _onStored?.Invoke(cursor, item.Event!);
     }
 
     private static TimeSpan Backoff(int attempt) =>
@@ -261,7 +258,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
 
     public async Task CloseAsync(TimeSpan drainTimeout)
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         if (await Task.WhenAny(_loop, Task.Delay(drainTimeout)) != _loop) LogDrainTimeout(_logger, _name);
         await _abort.CancelAsync();
         await _loop;

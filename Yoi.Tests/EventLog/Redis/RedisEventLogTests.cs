@@ -40,6 +40,26 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Batch_append_stores_the_trace_context_on_every_entry()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == EventLogTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
+        parent.TraceStateString = "k=v";
+        var stream = _prefix + "batch-trace";
+        await _log.AppendBatchAsync(stream, [Json(1), Json(2), Json(3)], StreamRetention.Unbounded, Ct);
+
+        var entries = await _log.ReadAfterAsync(stream, StreamCursor.Zero, 10, Ct);
+        Assert.Equal(3, entries.Count);
+        Assert.All(entries, e => Assert.StartsWith($"00-{parent.TraceId}-", e.TraceParent));
+        Assert.All(entries, e => Assert.Equal("k=v", e.TraceState));
+    }
+
+    [Fact]
     public async Task Append_without_an_activity_stores_only_the_payload()
     {
         Activity.Current = null;
@@ -57,8 +77,22 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         var first = await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
         var batch = await _log.AppendBatchAsync(stream, [Json(2), Json(3), Json(4)], StreamRetention.Unbounded, Ct);
         var raw = await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream);
-        Assert.Equal(["0-0", first.ToString(), "", ""], raw.Select(e => (string?)e["prev"]));
+        Assert.Equal(["0-0", first.ToString(), null, null], raw.Select(e => (string?)e["prev"]));
+        Assert.Equal(["payload"], raw[^1].Values.Select(f => (string?)f.Name));
         Assert.Equal(batch, raw.Skip(1).Select(e => StreamCursor.Parse((string)e.Id!)));
+    }
+
+    [Fact]
+    public async Task Batch_append_gives_consecutive_sequences_of_one_millisecond_even_when_it_takes_longer()
+    {
+        var stream = _prefix + "consecutive";
+        await _log.AppendAsync(stream, Json(0), StreamRetention.Unbounded, Ct);
+        // Several milliseconds of XADDs in one script: Redis's clock moves on while it runs.
+        var ids = await _log.AppendBatchAsync(stream, [.. Enumerable.Range(1, 5_000).Select(Json)], StreamRetention.Unbounded, Ct);
+        var stored = (await redis.Multiplexer.GetDatabase().StreamRangeAsync(stream)).Skip(1).Select(e => StreamCursor.Parse((string)e.Id!)).ToList();
+        Assert.Equal(ids, stored);
+        Assert.All(ids, id => Assert.Equal(ids[0].Milliseconds, id.Milliseconds));
+        Assert.Equal(Enumerable.Range(0, 5_000).Select(i => ids[0].Sequence + (ulong)i), ids.Select(id => id.Sequence));
     }
 
     [Fact]
