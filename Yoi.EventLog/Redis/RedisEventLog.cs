@@ -10,7 +10,7 @@ namespace Yoi.EventLog.Redis;
 /// </summary>
 /// <remarks>
 /// <para>Appends run one server-side script per batch (<see cref="RedisAppendScript"/>): the whole ordered batch is
-/// stored atomically in one round trip, retention applied once (<c>XTRIM MAXLEN ~</c> / <c>MINID ~</c>), and a
+/// stored atomically in one round trip under consecutive IDs of one millisecond, retention applied once (<c>XTRIM MAXLEN ~</c> / <c>MINID ~</c>), and a
 /// notification published on the stream's sharded channel (the channel has the stream key's name, so it lives in the
 /// key's cluster slot).</para>
 /// <para>Live tails wait by <c>XREAD BLOCK</c> on a dedicated connection when Redis is standalone
@@ -24,7 +24,7 @@ public sealed class RedisEventLog : IEventLog, IEventLogTrimming, IDisposable, I
     internal const string PayloadField = "payload";
     internal const string TraceParentField = "traceparent";
     internal const string TraceStateField = "tracestate";
-    /// <summary>On the first entry of each appended batch, the ID of the entry before it; empty on the others.</summary>
+    /// <summary>On the first entry of each appended batch, the ID of the entry before it; absent on the others.</summary>
     internal const string PrevField = "prev";
 
     private readonly IConnectionMultiplexer _redis;

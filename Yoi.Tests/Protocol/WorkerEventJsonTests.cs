@@ -32,6 +32,36 @@ public sealed class WorkerEventJsonTests
         { """{"event":"diagnostic","data":{"code":"run_interrupted","message":"restart"}}""", new DiagnosticEvent(DiagnosticCodes.RunInterrupted, "restart") },
     };
 
+    [Fact]
+    public void Serializing_reuses_nothing_a_caller_holds_after_a_large_event_or_a_failed_write()
+    {
+        var small = new TextDeltaEvent("a");
+        var first = WorkerEventJson.SerializeToUtf8Bytes(small);
+        var large = WorkerEventJson.SerializeToUtf8Bytes(new TextDeltaEvent(new string('x', 100_000)));
+        Assert.Throws<ArgumentNullException>(() => WorkerEventJson.SerializeToUtf8Bytes(null!));
+        var again = WorkerEventJson.SerializeToUtf8Bytes(small);
+
+        Assert.Equal("""{"event":"text_delta","data":{"text":"a"}}""", Encoding.UTF8.GetString(again));
+        Assert.Equal(first, again);
+        Assert.NotSame(first, again);
+        Assert.Equal(100_000 + """{"event":"text_delta","data":{"text":""}}""".Length, large.Length);
+    }
+
+    [Fact]
+    public async Task Serializing_on_many_threads_at_once_gives_each_event_its_own_exact_bytes()
+    {
+        var events = Enumerable.Range(0, 2_000).Select(i => (WorkerEvent)(i % 2 == 0 ? new TextDeltaEvent($"t{i}") : new TurnStartEvent(i))).ToArray();
+        var expected = events.Select(e => e is TextDeltaEvent d
+            ? $$$"""{"event":"text_delta","data":{"text":"{{{d.Text}}}"}}"""
+            : $$$"""{"event":"turn_start","data":{"turn":{{{((TurnStartEvent)e).Turn}}}}}""").ToArray();
+        var results = new byte[events.Length][];
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var i = t; i < events.Length; i += 8) results[i] = WorkerEventJson.SerializeToUtf8Bytes(events[i]);
+        })));
+        Assert.Equal(expected, results.Select(r => Encoding.UTF8.GetString(r)));
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void Every_variant_round_trips_through_its_exact_wire_form(string json, WorkerEvent expected)
