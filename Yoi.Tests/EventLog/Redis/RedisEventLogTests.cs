@@ -16,17 +16,36 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static ReadOnlyMemory<byte> Json(int n) => Encoding.UTF8.GetBytes($$"""{"n":{{n}}}""");
 
-    [Fact]
-    public async Task Append_stores_payload_and_the_producer_trace_context_as_entry_fields()
+    /// <summary>The event log's spans sampled, under a W3C parent with a trace state, as in a traced Runtime.</summary>
+    private sealed class TracedProducer : IDisposable
     {
-        using var listener = new ActivityListener
+        private readonly ActivityListener _listener = new()
         {
             ShouldListenTo = s => s.Name == EventLogTelemetry.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
-        ActivitySource.AddActivityListener(listener);
-        using var parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
-        parent.TraceStateString = "k=v";
+
+        public TracedProducer()
+        {
+            ActivitySource.AddActivityListener(_listener);
+            Parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
+            Parent.TraceStateString = "k=v";
+        }
+
+        public Activity Parent { get; }
+
+        public void Dispose()
+        {
+            Parent.Dispose();
+            _listener.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Append_stores_payload_and_the_producer_trace_context_as_entry_fields()
+    {
+        using var producer = new TracedProducer();
+        var parent = producer.Parent;
         var stream = _prefix + "trace";
         var id = await _log.AppendAsync(stream, Json(1), StreamRetention.Unbounded, Ct);
 
@@ -42,14 +61,8 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
     [Fact]
     public async Task Batch_append_stores_the_trace_context_on_every_entry()
     {
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == EventLogTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
-        parent.TraceStateString = "k=v";
+        using var producer = new TracedProducer();
+        var parent = producer.Parent;
         var stream = _prefix + "batch-trace";
         await _log.AppendBatchAsync(stream, [Json(1), Json(2), Json(3)], StreamRetention.Unbounded, Ct);
 
