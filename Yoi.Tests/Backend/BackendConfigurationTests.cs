@@ -30,7 +30,7 @@ public sealed class BackendConfigurationTests
     [InlineData("Backend:Runtimes:0:TimeoutSeconds", "soon", "Backend:Runtimes:0:TimeoutSeconds")]
     [InlineData("Backend:AllowedOrigins:0", "https://console.example.com/path", "Backend:AllowedOrigins:0")]
     [InlineData("Backend:RuntimeProbeSeconds", "0", "Backend:RuntimeProbeSeconds")]
-    public void InvalidSetting_StopsTheStart_NamingTheSetting(string key, string value, string named)
+    public void Invalid_setting_stops_the_start_naming_the_setting(string key, string value, string named)
     {
         var settings = new Dictionary<string, string>
         {
@@ -47,7 +47,7 @@ public sealed class BackendConfigurationTests
     }
 
     [Fact]
-    public void RemoteBinding_IsAllowedWithKeysOrExplicitOptIn()
+    public void Remote_binding_is_allowed_with_keys_or_explicit_opt_in()
     {
         Load(("urls", "http://0.0.0.0:5080"), ("Backend:ApiKeys:0:Key", "k-0123456789"), ("Backend:ApiKeys:0:Role", "viewer"));
         Load(("urls", "http://0.0.0.0:5080"), ("Backend:AllowRemoteWithoutKeys", "true"));
@@ -61,7 +61,7 @@ public sealed class BackendConfigurationTests
     }
 
     [Fact]
-    public void KeepAliveTimeout_DefaultsTo15Seconds_AndTakesFractionsOrZero()
+    public void Keep_alive_timeout_defaults_to_15_seconds_and_takes_fractions_or_zero()
     {
         Assert.Equal(15, Load().Observation.KeepAliveTimeoutSeconds);
         Assert.Equal(0.5, Load(("Backend:Observation:KeepAliveTimeoutSeconds", "0.5")).Observation.KeepAliveTimeoutSeconds);

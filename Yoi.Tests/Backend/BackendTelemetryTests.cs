@@ -14,7 +14,7 @@ public sealed class BackendTelemetryTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ReceiveSpan_ContinuesTheProducersTrace_AndDeliverIsItsChild()
+    public async Task Receive_span_continues_the_producers_trace_and_deliver_is_its_child()
     {
         using var recorder = new SpanRecorder(BackendTelemetry.Name, "test-producer");
         var stopped = recorder.Stopped;

@@ -13,7 +13,7 @@ public sealed class ClientEdgeLeakTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task NoClientFacingResponseOrFrame_CarriesAnInternalAddressTokenOrKey()
+    public async Task No_client_facing_response_or_frame_carries_an_internal_address_token_or_key()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");

@@ -86,7 +86,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SuccessfulCommands_HaveTheSpecStatusCodes()
+    public async Task Successful_commands_have_the_spec_status_codes()
     {
         var client = new YoiClient(_http);
         var created = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
@@ -109,7 +109,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RuntimeList_ShowsAvailability_AndNoConnectionDetails()
+    public async Task Runtime_list_shows_availability_and_no_connection_details()
     {
         var (status, body, _) = await Send(HttpMethod.Get, "api/runtimes");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -125,7 +125,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FailureTable_TransportRows()
+    public async Task An_unreachable_hanging_or_refusing_runtime_is_a_typed_gateway_problem_naming_only_the_runtime_id()
     {
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-closed/workers", HttpStatusCode.BadGateway, "runtime_unreachable", "rt-closed");
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-hang/workers/w1/input", HttpStatusCode.GatewayTimeout, "runtime_timeout", "rt-hang",
@@ -142,7 +142,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     [InlineData(500, "internal", 502, "runtime_error")]
     [InlineData(503, "event_log_unavailable", 503, "event_log_unavailable")] // nothing was done: retry later, not a runtime failure
     [InlineData(403, "forbidden", 502, "runtime_auth_failed")]
-    public async Task FailureTable_RuntimeAnswers(int runtimeStatus, string runtimeCode, int expectedStatus, string expectedCode)
+    public async Task Each_runtime_error_answer_maps_to_its_typed_backend_problem(int runtimeStatus, string runtimeCode, int expectedStatus, string expectedCode)
     {
         _odd.Respond = context => FakeRuntime.Problem(context, runtimeStatus, runtimeCode);
         await AssertProblem(HttpMethod.Post, "api/runtimes/rt-odd/workers/w7/input", (HttpStatusCode)expectedStatus, expectedCode, "rt-odd",
@@ -150,7 +150,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FailureTable_ClientRows()
+    public async Task Bad_client_requests_get_typed_problems_and_never_reach_the_runtime()
     {
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-9/workers", HttpStatusCode.NotFound, "runtime_not_found", "rt-9");
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/nope", HttpStatusCode.NotFound, "worker_not_found", "rt-1");
@@ -171,7 +171,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Plugins_OfARuntimeWithoutThePluginsCapability_Are501_WithoutCallingIt()
+    public async Task Plugins_of_a_runtime_without_the_plugins_capability_are_501_without_calling_it()
     {
         _odd.Capabilities = FakeRuntime.WithoutPlugins;
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-odd/plugins", HttpStatusCode.NotImplemented, "runtime_unsupported", "rt-odd");
@@ -180,7 +180,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Events_PagingNeverJumpsOverAGap_ExpiredIs410AndForeignIs404()
+    public async Task Events_paging_never_jumps_over_a_gap_expired_is_410_and_foreign_is_404()
     {
         var stream = TestEvents.Keys(_prefix).WorkerEvents("w1");
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 10);
@@ -196,7 +196,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Events_ArePagedFromTheLog_WithTheWebSocketEnvelopes()
+    public async Task Events_are_paged_from_the_log_with_the_websocket_envelopes()
     {
         var stream = TestEvents.Keys(_prefix).WorkerEvents("w1");
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 5);
@@ -216,7 +216,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WebSocketRoute_WithoutUpgrade_Is400_AndOpenApiDescribesTheApi()
+    public async Task Websocket_route_without_upgrade_is_400_and_openapi_describes_the_api()
     {
         await AssertProblem(HttpMethod.Get, "api/runtimes/rt-1/workers/w1/events/ws", HttpStatusCode.BadRequest, "invalid_request", null);
         var (status, body, _) = await Send(HttpMethod.Get, "openapi/v1.json");

@@ -26,7 +26,7 @@ public sealed class EmbeddedSourceTests
         services: s => s.AddSingleton<EmbeddedRuntimeFactory>((id, log, _, _) => new ScriptedRuntime(id, log)));
 
     [Fact]
-    public async Task EmbeddedRuntime_CommandsAndObservation_BehaveLikeARemoteOne()
+    public async Task Embedded_runtime_commands_and_observation_behave_like_a_remote_one()
     {
         await using var host = await StartAsync();
         var client = host.Client();

@@ -36,7 +36,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     private const string W1 = "api/runtimes/rt-1/workers/w1/events/ws";
 
     [Fact]
-    public async Task Rule1_NoCursor_SnapshotThenEveryLaterEventLive()
+    public async Task Rule_1_no_cursor_snapshot_then_every_later_event_live()
     {
         var before = await TestEvents.AppendAsync(_host.Log, Stream(), new UserMessageEvent("hi"), new RunStartEvent("r1"), new TextDeltaEvent("Hel"));
         using var ws = await _host.ConnectAsync(W1);
@@ -55,7 +55,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule1_EmptyWorker_SnapshotAtZeroThenLive()
+    public async Task Rule_1_empty_worker_snapshot_at_zero_then_live()
     {
         using var ws = await _host.ConnectAsync(W1);
         var snapshot = await ws.NextAsync<SnapshotFrame>();
@@ -65,7 +65,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule2_RetainedCursor_BacklogThenLive_NoSnapshot()
+    public async Task Rule_2_retained_cursor_backlog_then_live_no_snapshot()
     {
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 5);
         using var ws = await _host.ConnectAsync($"{W1}?cursor={ids[1]}");
@@ -80,7 +80,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule2_EventsAppendedWhileTheBacklogIsReplayed_NoGapNoDuplicate()
+    public async Task Rule_2_events_appended_while_the_backlog_is_replayed_no_gap_no_duplicate()
     {
         var initial = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 3000, "old");
         var appended = new List<StreamCursor>();
@@ -101,7 +101,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule3_TrimmedCursor_CursorExpiredThenSnapshotThenLive()
+    public async Task Rule_3_trimmed_cursor_cursor_expired_then_snapshot_then_live()
     {
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 10);
         await ((IEventLogTrimming)_host.Log).TrimToLengthAsync(Stream(), 3, Ct);
@@ -114,7 +114,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule4_CursorNotOfThisStream_CursorUnknownThenSnapshotThenLive()
+    public async Task Rule_4_cursor_not_of_this_stream_cursor_unknown_then_snapshot_then_live()
     {
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 3);
         // Stream IDs are per stream: w2's first ID could equal one of w1's when both fall in the same millisecond.
@@ -140,7 +140,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     [InlineData("-1-0")]
     [InlineData("")]
     [InlineData("18446744073709551616-0")]
-    public async Task Rule5_MalformedCursor_DiagnosticThenClose4400(string cursor)
+    public async Task Rule_5_malformed_cursor_diagnostic_then_close_4400(string cursor)
     {
         using var ws = await _host.ConnectAsync($"{W1}?cursor={Uri.EscapeDataString(cursor)}");
         Assert.Equal(DiagnosticCodes.CursorMalformed, (await ws.NextAsync<DiagnosticFrame>()).Code);
@@ -154,7 +154,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     [InlineData("api/runtimes/rt-1/workers/nope/events/ws", "worker_not_found", 4404)]
     [InlineData("api/runtimes/rt-1/workers/bad%20id/events/ws", "invalid_request", 4400)]
     [InlineData("api/runtimes/rt-1/workers/w1%3A%2A/events/ws", "invalid_request", 4400)]
-    public async Task Rule6_UnknownRuntimeOrWorker_DiagnosticThenClose(string path, string code, int close)
+    public async Task Rule_6_unknown_runtime_or_worker_diagnostic_then_close(string path, string code, int close)
     {
         using var ws = await _host.ConnectAsync(path);
         Assert.Equal(code, (await ws.NextAsync<DiagnosticFrame>()).Code);
@@ -163,7 +163,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule7_ReconnectWithTheLastCursor_GetsExactlyTheMissedEvents()
+    public async Task Rule_7_reconnect_with_the_last_cursor_gets_exactly_the_missed_events()
     {
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, Stream(), 3);
         StreamCursor last;
@@ -186,7 +186,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task Rule9_ClientFrames_GetObservationOnly_AndAnOversizedFrameCloses1009()
+    public async Task Rule_9_client_frames_get_observation_only_and_an_oversized_frame_closes_1009()
     {
         using var ws = await _host.ConnectAsync(W1);
         await ws.NextAsync<SnapshotFrame>();
@@ -201,7 +201,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_WithoutCursor_SnapshotOfTheWorkersThenEveryLaterEventLive()
+    public async Task Runtime_wide_stream_without_cursor_snapshot_of_the_workers_then_every_later_event_live()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         var before = await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(),
@@ -228,7 +228,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_EmptyStream_SnapshotAtZero()
+    public async Task Runtime_wide_stream_empty_stream_snapshot_at_zero()
     {
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
         var snapshot = await ws.NextAsync<RuntimeSnapshotFrame>();
@@ -237,7 +237,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_FromZero_ReplaysWithTheWorkerIdInTheHeader_NoSnapshot()
+    public async Task Runtime_wide_stream_from_zero_replays_with_the_worker_id_in_the_header_no_snapshot()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         var first = await _host.Log.AppendAsync(stream, """{"event":"status","data":{"status":"idle"},"worker_id":"w1"}"""u8.ToArray(),
@@ -250,7 +250,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_TrimmedCursor_CursorExpiredThenSnapshotThenLive()
+    public async Task Runtime_wide_stream_trimmed_cursor_cursor_expired_then_snapshot_then_live()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 10);
@@ -263,7 +263,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_CursorNotOfThisStream_CursorUnknownThenSnapshotThenLive()
+    public async Task Runtime_wide_stream_cursor_not_of_this_stream_cursor_unknown_then_snapshot_then_live()
     {
         var stream = TestEvents.Keys(_prefix).RuntimeEvents;
         var ids = await TestEvents.AppendDeltasAsync(_host.Log, stream, 2);
@@ -275,7 +275,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_RuntimeCannotListItsWorkers_RuntimeUnavailableThenClose1011()
+    public async Task Runtime_wide_stream_runtime_cannot_list_its_workers_runtime_unavailable_then_close_1011()
     {
         _runtime.Respond = context => FakeRuntime.Problem(context, 500, "boom");
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws");
@@ -287,7 +287,7 @@ public sealed class ObservationCursorTests(RedisServerFixture redis) : IAsyncLif
     }
 
     [Fact]
-    public async Task RuntimeWideStream_MalformedCursor_DiagnosticThenClose4400()
+    public async Task Runtime_wide_stream_malformed_cursor_diagnostic_then_close_4400()
     {
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/events/ws?cursor=1-x");
         Assert.Equal(DiagnosticCodes.CursorMalformed, (await ws.NextAsync<DiagnosticFrame>()).Code);

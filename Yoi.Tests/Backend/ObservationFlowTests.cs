@@ -18,7 +18,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Rule8_SlowConsumer_Gets4408_OthersGetEverything_AndItResumesWithoutLoss()
+    public async Task Rule_8_slow_consumer_gets_4408_others_get_everything_and_it_resumes_without_loss()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
@@ -59,7 +59,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Rule8_AClientThatStopsReadingAltogether_IsAbortedAfterTheGrace_AndReleasesItsSubscription()
+    public async Task Rule_8_a_client_that_stops_reading_altogether_is_aborted_after_the_grace_and_releases_its_subscription()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
@@ -82,7 +82,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Rule10_ShutdownCloses1001_AndTheObserverResumesWithItsCursor()
+    public async Task Rule_10_shutdown_closes_1001_and_the_observer_resumes_with_its_cursor()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
@@ -115,7 +115,7 @@ public sealed class ObservationFlowTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Scale_200ClientsOn20Workers_RedisConnectionsStayConstant_AndEveryClientGetsEveryEventInOrder()
+    public async Task Scale_200_clients_on_20_workers_redis_connections_stay_constant_and_every_client_gets_every_event_in_order()
     {
         await using var server = await RedisServerFixture.StartPrivateServerAsync();
         await using var counter = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");

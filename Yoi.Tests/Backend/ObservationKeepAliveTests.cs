@@ -29,7 +29,7 @@ public sealed class ObservationKeepAliveTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ClientThatStopsReading_IsAbortedAfterThePongTimeout_AndItsSessionAndSocketAreReleased()
+    public async Task Client_that_stops_reading_is_aborted_after_the_pong_timeout_and_its_session_and_socket_are_released()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");
@@ -49,7 +49,7 @@ public sealed class ObservationKeepAliveTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task ClientThatReads_AnswersThePings_AndStaysConnectedAcrossManyIntervals()
+    public async Task Client_that_reads_answers_the_pings_and_stays_connected_across_many_intervals()
     {
         await using var runtime = await FakeRuntime.StartAsync();
         runtime.AddWorker("w1");

@@ -13,7 +13,7 @@ public sealed class ObservationOutageTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RedisRestart_NewConnectionsClose1011_ConnectedClientsResumeLiveDelivery()
+    public async Task Redis_restart_new_connections_close_1011_connected_clients_resume_live_delivery()
     {
         await using var server = await RedisServerFixture.StartPrivateServerAsync();
         await using var runtime = await FakeRuntime.StartAsync();

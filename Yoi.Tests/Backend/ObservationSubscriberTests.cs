@@ -17,7 +17,7 @@ public sealed class ObservationSubscriberTests
     }
 
     [Fact]
-    public void GoingLive_KeepsOnlyTheBufferedFramesAfterTheLastSentCursor()
+    public void Going_live_keeps_only_the_buffered_frames_after_the_last_sent_cursor()
     {
         var subscriber = new ObservationSubscriber(EventProjection.PassThrough, 10);
         for (ulong ms = 1; ms <= 5; ms++) subscriber.Deliver(Frame(ms));
@@ -31,7 +31,7 @@ public sealed class ObservationSubscriberTests
     }
 
     [Fact]
-    public void ABufferOverflowBeforeLive_AsksForTheBacklogAgain_ThenGoesLive()
+    public void A_buffer_overflow_before_live_asks_for_the_backlog_again_then_goes_live()
     {
         var subscriber = new ObservationSubscriber(EventProjection.PassThrough, 3);
         for (ulong ms = 1; ms <= 5; ms++) subscriber.Deliver(Frame(ms));
@@ -45,7 +45,7 @@ public sealed class ObservationSubscriberTests
     }
 
     [Fact]
-    public async Task AFullLiveQueue_MarksTheClientSlow_AndEndsAfterWhatIsQueued()
+    public async Task A_full_live_queue_marks_the_client_slow_and_ends_after_what_is_queued()
     {
         var subscriber = new ObservationSubscriber(EventProjection.PassThrough, 3);
         Assert.True(subscriber.TryGoLive(StreamCursor.Zero));
@@ -58,7 +58,7 @@ public sealed class ObservationSubscriberTests
     }
 
     [Fact]
-    public async Task TheWaitingReader_IsWokenByAFrame_ThenByComplete()
+    public async Task The_waiting_reader_is_woken_by_a_frame_then_by_complete()
     {
         var subscriber = new ObservationSubscriber(EventProjection.Redacted, 8);
         Assert.True(subscriber.TryGoLive(StreamCursor.Zero));

@@ -68,7 +68,7 @@ public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rest_UnknownOrMissingKey_Is401()
+    public async Task Rest_unknown_or_missing_key_is_401()
     {
         foreach (var key in new string?[] { null, "wrong-key-0000000000" })
         {
@@ -78,7 +78,7 @@ public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rest_Viewer_ObservesRedacted_AndMaySendNoCommand()
+    public async Task Rest_viewer_observes_redacted_and_may_send_no_command()
     {
         var ids = await TestEvents.AppendAsync(_host.Log, TestEvents.Keys(_prefix).WorkerEvents("w1"), Sensitive);
         var viewer = _host.Client(ViewerKey);
@@ -103,7 +103,7 @@ public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rest_Operator_MayDoEverything_WithEventsUnchanged()
+    public async Task Rest_operator_may_do_everything_with_events_unchanged()
     {
         await TestEvents.AppendAsync(_host.Log, TestEvents.Keys(_prefix).WorkerEvents("w1"), Sensitive);
         var op = _host.Client(OperatorKey);
@@ -114,7 +114,7 @@ public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WebSocket_ViewerAndOperatorOnOneWorker_EachGetTheirProjection()
+    public async Task Websocket_viewer_and_operator_on_one_worker_each_get_their_projection()
     {
         var stream = TestEvents.Keys(_prefix).WorkerEvents("w1");
         await TestEvents.AppendAsync(_host.Log, stream, Sensitive[..5]);
@@ -149,7 +149,7 @@ public sealed class ProjectionTests(RedisServerFixture redis) : IAsyncLifetime
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key-0000000000")]
-    public async Task WebSocket_UnknownOrMissingKey_IsForbidden4403(string? key)
+    public async Task Websocket_unknown_or_missing_key_is_forbidden_4403(string? key)
     {
         using var ws = await _host.ConnectAsync("api/runtimes/rt-1/workers/w1/events/ws", key);
         Assert.Equal(DiagnosticCodes.Forbidden, (await ws.NextAsync<DiagnosticFrame>()).Code);

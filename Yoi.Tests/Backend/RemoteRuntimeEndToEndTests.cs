@@ -15,7 +15,7 @@ public sealed class RemoteRuntimeEndToEndTests(RedisServerFixture redis)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RealRuntimeService_CommandsProxied_EventsObservedFromRedis_LifecycleStreamCarriesWorkerIds()
+    public async Task Real_runtime_service_commands_proxied_events_observed_from_redis_lifecycle_stream_carries_worker_ids()
     {
         var prefix = RedisServerFixture.NewKeyPrefix();
         var token = "runtime-token-" + Guid.NewGuid().ToString("N");

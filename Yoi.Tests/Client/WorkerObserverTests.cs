@@ -51,7 +51,7 @@ public sealed class WorkerObserverTests
     }
 
     [Fact]
-    public async Task ReconnectsAfter4408WithTheLastCursor_DropsDuplicates_AndStopsAfter4404()
+    public async Task Reconnects_after_4408_with_the_last_cursor_drops_duplicates_and_stops_after_4404()
     {
         var (app, queries) = await StartAsync(
             (["""{"kind":"snapshot","cursor":"1-0","runtime_id":"rt-1","worker_id":"w1","snapshot":{"status":"idle","transcript":[],"in_flight":[]}}""",
@@ -77,7 +77,7 @@ public sealed class WorkerObserverTests
     [InlineData(1009)]
     [InlineData(4400)]
     [InlineData(4403)]
-    public async Task DoesNotReconnect_AfterACloseThatRetryingCannotFix(int close)
+    public async Task Does_not_reconnect_after_a_close_that_retrying_cannot_fix(int close)
     {
         var (app, queries) = await StartAsync(([Event("5-0", "a")], close));
         await using var _ = app;
@@ -91,7 +91,7 @@ public sealed class WorkerObserverTests
     }
 
     [Fact]
-    public async Task ReconnectsAfter1001()
+    public async Task Reconnects_after_1001()
     {
         var (app, queries) = await StartAsync(([Event("5-0", "a")], 1001), ([Event("6-0", "b")], 1000));
         await using var _ = app;

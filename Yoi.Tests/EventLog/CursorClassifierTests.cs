@@ -34,7 +34,7 @@ public sealed class CursorClassifierTests
     [InlineData("7-0", 3, "10-0", "5-0", "10-0", 5, "0-0", true, CursorStatus.Retained)]
     [InlineData("7-1", 3, "10-0", "5-0", "10-0", 5, "0-0", false, CursorStatus.Unknown)]
     [InlineData("7-1", 3, "10-0", "5-0", "10-0", 3, "0-0", false, CursorStatus.Unknown)]
-    public void Classify(string cursor, long length, string lastGenerated, string first, string last, long entriesAdded,
+    public void A_cursor_is_classified_from_the_stream_metadata_and_whether_its_entry_is_present(string cursor, long length, string lastGenerated, string first, string last, long entriesAdded,
         string maxDeleted, bool entryPresent, CursorStatus expected)
     {
         var metadata = new StreamMetadata(
