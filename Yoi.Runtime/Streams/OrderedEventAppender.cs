@@ -104,7 +104,6 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
         {
             while (await _queue.WaitToReadAsync())
             {
-                batch.Clear();
                 _queue.DequeueInto(batch, MaxBatch);
                 var i = 0;
                 while (i < batch.Count)
@@ -130,6 +129,7 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
                         await RunActionAsync(new ActionItem("checkpoint", _checkpoint));
                     }
                 }
+                batch.Clear(); // an idle writer keeps no payloads
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
