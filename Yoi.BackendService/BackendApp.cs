@@ -155,9 +155,10 @@ public static class BackendApp
         return services.AddOptions<BackendOptions>().BindSection(BackendOptions.Section).ValidateOnStart();
     }
 
-    /// <summary>The longest per-call timeout of the remote runtimes: the HTTP stack's own limits sit above it.</summary>
+    /// <summary>The longest per-call timeout of the configured runtimes: the HTTP stack's own limits sit above it.</summary>
     private static TimeSpan LongestRuntimeTimeout(IServiceProvider services) =>
-        TimeSpan.FromSeconds(services.GetRequiredService<BackendOptions>().Runtimes.Select(r => r.TimeoutSeconds).DefaultIfEmpty(10).Max());
+        TimeSpan.FromSeconds(services.GetRequiredService<BackendOptions>().Runtimes.Select(r => r.TimeoutSeconds)
+            .DefaultIfEmpty(RuntimeSourceOptions.DefaultTimeoutSeconds).Max());
 
     /// <summary>The ASP.NET Core category of the "Request starting/finished" lines (full URL with its query).</summary>
     public const string RequestLineCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";

@@ -119,7 +119,7 @@ internal sealed class BenchRig : IAsyncDisposable
 
     private static void AddExperimentEnvironment(Dictionary<string, string> environment)
     {
-        // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to every Backend process (P6's too).
+        // Experiments: YOI_BENCH_BACKEND_ENV="KEY=VALUE;KEY2=VALUE2" adds environment to every Backend process (the idle-memory scenario's too).
         foreach (var pair in (Environment.GetEnvironmentVariable("YOI_BENCH_BACKEND_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             var at = pair.IndexOf('=');

@@ -2,8 +2,9 @@ using System.Globalization;
 using Yoi.Benchmarks;
 
 // dotnet run --project Yoi.Benchmarks -c Release -- [--quick|--full|--smoke] [--json artifacts/bench.json] [--only P1,P2,P3,P4,P5,P6,P7]
-//   The scenarios P1..P7 (what each measures and its goal: docs/benchmarks.md, "Goals and results") run against a
-//   private redis-server and the real Runtime and Backend services.
+//   Seven scenarios run against a private redis-server and the real Runtime and Backend services; --only takes their
+//   keys: P1 append throughput, P2 live latency of one stream, P3 fan-out to 1,000 clients, P4 Redis connections,
+//   P5 backlog replay, P6 memory per idle WebSocket, P7 two Backends (goals and figures: docs/benchmarks.md).
 //   --smoke: a tiny run of each scenario for CI; exit != 0 only when a scenario fails or loses/duplicates events.
 // dotnet run --project Yoi.Benchmarks -c Release -- xadd [--seconds N] [--redis host:port] [-n count] [--clients C]
 // dotnet Yoi.Benchmarks.dll floor-server: the bare-Kestrel floor for idle WebSocket memory (docs/benchmarks.md), started by that scenario as a child process (ASPNETCORE_URLS).

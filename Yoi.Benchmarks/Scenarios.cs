@@ -118,7 +118,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
-    // ---------------------------------------------------------------- P1: append throughput (docs/benchmarks.md)
+    // ---------------------------------------------------------------- Append throughput (docs/benchmarks.md, "Append throughput")
     public async Task P1AppendThroughputAsync()
     {
         Console.WriteLine("P1 runtime append throughput vs redis-benchmark -P 16 XADD");
@@ -233,7 +233,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
 
     private static string StreamName(SequencedProducer p) => p.StreamKey;
 
-    // ---------------------------------------------------------------- P2: live latency of one stream (docs/benchmarks.md)
+    // ---------------------------------------------------------------- Live latency of one stream (docs/benchmarks.md, "Floors")
     public async Task P2LatencyAsync()
     {
         const double Rate = 2_000;
@@ -356,7 +356,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         else Note("P2: no GC watch (diagnostics port): the tail is not attributed to GC pauses");
     }
 
-    // ---------------------------------------------------------------- P3, P4, P6: fan-out, connections, idle memory (docs/benchmarks.md)
+    // ---------------------------------------------------------------- Fan-out, Redis connections by clients, idle memory (docs/benchmarks.md, "Method")
     public async Task FanoutAsync()
     {
         var n = _sizes.FanoutClients;
@@ -403,7 +403,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             var perConnection = (rssAll - rssOne) / (double)(sockets.Count - 1);
             Row("P6", $"as deployed (the Backend's own GC settings): Backend RSS {rssOne / 1048576.0:0.0} -> {rssAll / 1048576.0:0.0} MiB over {sockets.Count - 1} idle clients", perConnection / 1024, "KiB/conn");
 
-            // P3 latency at 100 events/s.
+            // Fan-out latency at 100 events/s.
             var seq = warm;
             var window = tracker.NewWindow();
             var before = tracker.Delivered;
@@ -458,7 +458,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
-    // ---------------------------------------------------------------- P7: two Backends, Redis cost per event (docs/benchmarks.md)
+    // ---------------------------------------------------------------- Two Backends, Redis cost per event (docs/scaling.md)
     /// <summary>
     /// The fan-out scenario (1,000 clients, 100 events/s; docs/benchmarks.md) split over two Backend processes on the same Redis, half the clients on each:
     /// latency, deliveries and CPU per delivery of each Backend, and what Redis did per appended event (commands, bytes
@@ -535,7 +535,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         return bytes / (double)Math.Max(1, length);
     }
 
-    // ---------------------------------------------------------------- P6 (GC-settled)
+    // ---------------------------------------------------------------- Idle memory per WebSocket, GC-settled (docs/benchmarks.md, "Method")
     /// <summary>What one idle-connection run measured: RSS and the managed heap after induced full GCs at 1, N/2+1, N+1 clients.</summary>
     private sealed record IdleMemory(int Clients, long RssBefore, long RssMiddle, long RssAfter, GcProbe.HeapStats? HeapBefore, GcProbe.HeapStats? HeapAfter)
     {
@@ -698,7 +698,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
         }
     }
 
-    // ---------------------------------------------------------------- P4 (workers)
+    // ---------------------------------------------------------------- Redis connections by observed workers (docs/benchmarks.md, "Method")
     public async Task P4WorkersAsync()
     {
         var max = _sizes.P4Workers.Max();
@@ -744,7 +744,7 @@ internal sealed class Scenarios(BenchMode mode, BenchRig rig, int? clients = nul
             Rows[Rows.IndexOf(p4[i])] = p4[i] with { Met = p4[i].Value == p4[0].Value };
     }
 
-    // ---------------------------------------------------------------- P5: backlog replay (docs/benchmarks.md)
+    // ---------------------------------------------------------------- Backlog replay (docs/benchmarks.md, "Goals and results")
     public async Task P5ReplayAsync()
     {
         var count = _sizes.P5Events;

@@ -1,11 +1,9 @@
 using Yoi.EventLog.Storage;
-using Yoi.Protocol.Api;
-using Yoi.Runtime.Streams;
 
 namespace Yoi.Runtime;
 
 /// <summary>
-/// The <c>Runtime</c> configuration section. Bound and validated at start (<see cref="RuntimeOptionsValidator"/>): a
+/// The <c>Runtime</c> configuration section. Bound and validated at start (<see cref="Configuration.RuntimeOptionsValidator"/>): a
 /// missing or invalid setting stops the service with a message naming it. <see cref="Token"/> is a secret: it is never logged and
 /// <see cref="ToString"/> leaves it out.
 /// </summary>

@@ -45,8 +45,10 @@ public static class EventPageQuery
         { } size => size,
     };
 
-    public static ProblemHttpResult LimitProblem() =>
-        Problem(ApiErrorCodes.InvalidRequest, "Invalid request", $"The 'limit' must be an integer from 1 to {MaxLimit}.");
+    public static ProblemHttpResult LimitProblem() => Problem(ApiErrorCodes.InvalidRequest, "Invalid request", LimitDetail);
+
+    /// <summary>What an out-of-range <c>limit</c> is told.</summary>
+    public static string LimitDetail => $"The 'limit' must be an integer from 1 to {MaxLimit}.";
 
     private static ProblemHttpResult Problem(string code, string title, string detail) =>
         TypedResults.Problem(ProblemDetailsDefaults.Create(StatusCodes.Status400BadRequest, code, title, detail));

@@ -7,7 +7,7 @@ namespace Yoi.AppHost.Topology;
 
 /// <summary>
 /// A service that dies on its own under the AppHost (killed outright, crashed) is started again, as the dashboard's
-/// Start button would (README, "Running it"): <see cref="CrashRestarter"/> watches the resources'
+/// Start button would (README, "Run"): <see cref="CrashRestarter"/> watches the resources'
 /// states (<see cref="ResourceNotificationService.WatchAsync"/>) and, when one marked here goes from <c>Running</c>
 /// straight to <c>Exited</c>/<c>Finished</c> with a failing exit code, runs its <c>resource-start</c> command
 /// (<see cref="ResourceCommandService"/>). A stop somebody asked for passes through <c>Stopping</c> and ends with exit

@@ -16,7 +16,7 @@ public static partial class ObservationEndpoints
     public static IEndpointRouteBuilder MapObservationEndpoints(this IEndpointRouteBuilder app)
     {
         // Every service used here is a singleton, taken from the root provider: a connection that lives for hours
-        // keeps no request scope (docs/benchmarks.md, P6).
+        // keeps no request scope (docs/benchmarks.md, "memory per idle connection").
         var services = app.ServiceProvider;
         app.Map("/api/runtimes/{rid}/workers/{wid}/events/ws", (HttpContext context, string rid, string wid) => HandleAsync(context, services, rid, wid))
             .WithName("ObserveWorker").WithSummary("Observe one worker (WebSocket, see docs/protocol.md).").ExcludeFromDescription();

@@ -35,7 +35,7 @@ public sealed record ObservationTarget(RuntimeEntry Runtime, string? WorkerId, E
 /// answers client frames with <c>observation_only</c> and closes 1009 on oversized ones.
 /// </summary>
 /// <remarks>
-/// Memory of an idle connection (docs/benchmarks.md, P6): one cancellation source ends the session (the server stops,
+/// Memory of an idle connection (docs/benchmarks.md, "memory per idle connection"): one cancellation source ends the session (the server stops,
 /// or the receive loop sees the client close or the connection drop), with one registration on the stopping token and
 /// no linked source; the live loop waits on the subscriber, which needs no token; the receive loop waits for a frame
 /// with a zero-byte read and rents its scratch buffer only while a frame is being read.

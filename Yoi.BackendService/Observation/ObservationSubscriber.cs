@@ -30,7 +30,7 @@ public readonly record struct OutgoingFrame(StreamCursor Cursor, ReadOnlyMemory<
 /// <remarks>
 /// One queue serves as the backlog buffer and then as the live queue, and one reader waits on it through this object
 /// itself (<see cref="IValueTaskSource{TResult}"/>): an idle connection holds this object, its lock and an empty
-/// queue, no channel (docs/benchmarks.md, P6).
+/// queue, no channel (docs/benchmarks.md, "memory per idle connection").
 /// </remarks>
 public sealed class ObservationSubscriber(EventProjection projection, int capacity, Action? onSlow = null) : IValueTaskSource<bool>
 {

@@ -138,7 +138,7 @@ public static class RuntimeEndpoints
         Handle(context, rid, wid, null, async (r, ct) =>
         {
             if (EventPageQuery.PageSize(limit) is not { } size)
-                throw RuntimeSourceException.InvalidRequest($"The 'limit' must be an integer from 1 to {EventPageQuery.MaxLimit}.");
+                throw RuntimeSourceException.InvalidRequest(EventPageQuery.LimitDetail);
             if (!await registry.WorkerExistsAsync(r, wid, ct)) throw RuntimeSourceException.WorkerNotFound(rid, wid);
 
             var stream = r.Keys.WorkerEvents(wid);
@@ -194,8 +194,8 @@ public static class RuntimeEndpoints
     }
 
     /// <summary>
-    /// SPEC 5.1 "capability missing": a runtime that answers but does not report the capability gets 501 without a
-    /// call (so a runtime without plugins never turns into a plugin 404). An unavailable runtime is left to the call.
+    /// A runtime that answers but does not report the capability gets 501 without a call (docs/protocol.md, "REST
+    /// API"), so a runtime without plugins never turns into a plugin 404. An unavailable runtime is left to the call.
     /// </summary>
     private static async Task RequireCapabilityAsync(RuntimeRegistry registry, RuntimeEntry runtime, string capability, CancellationToken ct)
     {
@@ -206,7 +206,7 @@ public static class RuntimeEndpoints
 
     /// <summary>
     /// The common checks, in order: ids well formed (400), runtime configured (404), projection seam (403), then the
-    /// call; a <see cref="RuntimeSourceException"/> becomes its SPEC 5.1 problem.
+    /// call; a <see cref="RuntimeSourceException"/> becomes its problem (docs/protocol.md, "REST API").
     /// </summary>
     private static async Task<Results<T, ProblemHttpResult>> Handle<T>(HttpContext context, string rid, string? wid, string? command,
         Func<RuntimeEntry, CancellationToken, Task<T>> call) where T : IResult

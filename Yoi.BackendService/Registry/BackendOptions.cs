@@ -34,7 +34,9 @@ public sealed class RuntimeSourceOptions
     /// <summary>Optional; otherwise <c>services:{id}:http:0</c> (Aspire service discovery).</summary>
     public string? BaseUrl { get; set; }
     public string KeyPrefix { get; set; } = StreamKeys.DefaultPrefix;
-    public double TimeoutSeconds { get; set; } = 10;
+    public double TimeoutSeconds { get; set; } = DefaultTimeoutSeconds;
+    public const double DefaultTimeoutSeconds = 10;
+
     /// <summary>
     /// An embedded runtime's settings (<c>Backend:Runtimes:{i}:Runtime</c>, the Runtime service's <c>Runtime</c> section);
     /// its id and key prefix are the entry's.

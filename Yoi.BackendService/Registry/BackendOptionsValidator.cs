@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Yoi.Protocol.Api;
 using Yoi.Runtime.Configuration;
@@ -53,7 +52,7 @@ public sealed class BackendOptionsValidator(IConfiguration configuration) : IPos
             var at = $"Backend:Runtimes:{i}";
             if (!ResourceId.IsValid(rt.Id)) Invalid($"{at}:Id", "must be 1-64 characters of [A-Za-z0-9_-]");
             else if (!seen.Add(rt.Id!)) Invalid($"{at}:Id", $"'{rt.Id}' is configured twice");
-            if (rt.TimeoutSeconds is <= 0 or > 600) Invalid($"{at}:TimeoutSeconds", "must be between 0 and 600 seconds");
+            if (!(rt.TimeoutSeconds is > 0 and <= 600)) Invalid($"{at}:TimeoutSeconds", "must be between 0 and 600 seconds");
             if (string.IsNullOrEmpty(rt.KeyPrefix) || rt.KeyPrefix.Any(char.IsWhiteSpace))
                 Invalid($"{at}:KeyPrefix", "must be a non-empty prefix without spaces");
             switch (rt.Source)
@@ -114,8 +113,6 @@ public sealed class BackendOptionsValidator(IConfiguration configuration) : IPos
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
         var rest = schemeEnd < 0 ? url : url[(schemeEnd + 3)..];
         var hostEnd = rest.StartsWith('[') ? rest.IndexOf(']') + 1 : rest.IndexOfAny([':', '/']);
-        var host = hostEnd <= 0 ? rest : rest[..hostEnd];
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
-        return IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+        return Api.OriginPolicy.IsLoopbackHost(hostEnd <= 0 ? rest : rest[..hostEnd]);
     }
 }

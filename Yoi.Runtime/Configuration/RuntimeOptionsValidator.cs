@@ -40,23 +40,23 @@ public sealed class RuntimeOptionsValidator(bool requireToken) : IValidateOption
         if (options.KeyPrefix is null || options.KeyPrefix.Length > 64 || options.KeyPrefix.Any(char.IsWhiteSpace))
             errors.Add("Runtime:KeyPrefix must be at most 64 characters without whitespace.");
         if (options.Retention.MaxLength < 1) errors.Add("Runtime:Retention:MaxLength must be at least 1.");
-        if (options.Retention.MaxAgeSeconds is <= 0) errors.Add("Runtime:Retention:MaxAgeSeconds must be positive when set.");
+        if (options.Retention.MaxAgeSeconds is { } maxAge && !(maxAge > 0)) errors.Add("Runtime:Retention:MaxAgeSeconds must be positive when set.");
         if (!ProviderNames.IsKnown(options.DefaultProvider))
             errors.Add($"Runtime:DefaultProvider must be one of {string.Join(", ", ProviderNames.All.Select(n => $"'{n}'"))}.");
         if (options.Scripted.DeltaDelayMs is < 0 or > 60_000) errors.Add("Runtime:Scripted:DeltaDelayMs must be between 0 and 60000.");
         if (options.Scripted.LongDeltas is < 0 or > ScriptedChatClient.MaxLongDeltas)
             errors.Add($"Runtime:Scripted:LongDeltas must be between 0 and {ScriptedChatClient.MaxLongDeltas}.");
         if (options.OpenAI.BaseUrl is { Length: > 0 } url && !IsHttpUrl(url)) errors.Add("Runtime:OpenAI:BaseUrl must be an absolute http(s) URL.");
-        if (options.OpenAI.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:OpenAI:TimeoutSeconds must be between 1 and 3600.");
+        if (!(options.OpenAI.TimeoutSeconds is > 0 and <= 3600)) errors.Add("Runtime:OpenAI:TimeoutSeconds must be between 1 and 3600.");
         if (options.OpenAI.MaxRetries is < 0 or > 10) errors.Add("Runtime:OpenAI:MaxRetries must be between 0 and 10.");
         if (options.DefaultProvider == ProviderNames.OpenAi && !options.OpenAI.IsConfigured)
             errors.Add("Runtime:OpenAI:BaseUrl and Runtime:OpenAI:Model are required when Runtime:DefaultProvider is 'openai'.");
         if (options.Ollama.Endpoint is { Length: > 0 } endpoint && !IsHttpUrl(endpoint))
             errors.Add("Runtime:Ollama:Endpoint must be an absolute http(s) URL.");
-        if (options.Ollama.TimeoutSeconds is <= 0 or > 3600) errors.Add("Runtime:Ollama:TimeoutSeconds must be between 1 and 3600.");
+        if (!(options.Ollama.TimeoutSeconds is > 0 and <= 3600)) errors.Add("Runtime:Ollama:TimeoutSeconds must be between 1 and 3600.");
         if (options.DefaultProvider == ProviderNames.Ollama && !options.Ollama.IsConfigured)
             errors.Add("Runtime:Ollama:Endpoint and Runtime:Ollama:Model are required when Runtime:DefaultProvider is 'ollama'.");
-        if (options.EventLogOutageLimitSeconds is <= 0 or > 86_400)
+        if (!(options.EventLogOutageLimitSeconds is > 0 and <= 86_400))
             errors.Add("Runtime:EventLogOutageLimitSeconds must be between 0 and 86400 (exclusive of 0).");
         if (options.MaxWorkers is < 1 or > 1_000_000) errors.Add("Runtime:MaxWorkers must be between 1 and 1000000.");
         if (options.MaxInputChars is < 1 or > 1_000_000) errors.Add("Runtime:MaxInputChars must be between 1 and 1000000.");

@@ -80,6 +80,9 @@ internal sealed partial class OrderedEventAppender : IAsyncDisposable
     /// <summary>The cursor of the last event stored (null until known).</summary>
     public StreamCursor? LastCursor => _last;
 
+    /// <summary>Events and actions queued and not yet taken by the writer (an outage shows here first).</summary>
+    public int Queued => _queue.Count;
+
     /// <summary>Queues an event; waits while the queue is full. <paramref name="parent"/> is the producing span's context.</summary>
     public ValueTask EnqueueAsync(WorkerEvent workerEvent, byte[] payload, ActivityContext parent) =>
         _queue.WriteAsync(new Item(workerEvent, payload, parent, null));

@@ -294,6 +294,9 @@ public sealed partial class WorkerRuntime : IWorkerRuntime, IAsyncDisposable
         Providers.Dispose();
     }
 
+    /// <summary>How many of a worker's events wait in its appender's queue.</summary>
+    internal int QueuedEvents(string workerId) => Find(workerId).Appender.Queued;
+
     private Worker[] Workers()
     {
         lock (_gate) return [.. _workers.Values];

@@ -203,9 +203,9 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         using var viewer = stack.Http(AgUiStack.ViewerKey);
         using var denied = await AgUiStack.PostAsync(viewer, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui",
             AgUiStack.Input(worker.WorkerId, "let me in"), Ct);
-        await AssertProblemAsync(denied, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(denied, HttpStatusCode.Forbidden, "forbidden");
         using var deniedCreate = await AgUiStack.PostAsync(viewer, "api/runtimes/rt-1/agui", AgUiStack.Input("t", "let me in"), Ct);
-        await AssertProblemAsync(deniedCreate, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(deniedCreate, HttpStatusCode.Forbidden, "forbidden");
 
         using var watchResponse = await AgUiStack.GetEventsAsync(viewer, $"api/runtimes/rt-1/workers/{worker.WorkerId}/agui/events", null, Ct);
         using var watch = new SseReader(watchResponse);
@@ -289,7 +289,7 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) };
             using var response = await http.SendAsync(request, Ct);
-            await AssertProblemAsync(response, status, code);
+            await ProblemAssert.IsAsync(response, status, code);
         }
 
         await Expect(run, "{not json", HttpStatusCode.BadRequest, "invalid_request");
@@ -310,12 +310,12 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         foreach (var bad in new[] { "nope", "1-2:0", "1-2:x", "-1-2" })
         {
             using var byHeader = await AgUiStack.GetEventsAsync(http, events, bad, Ct);
-            await AssertProblemAsync(byHeader, HttpStatusCode.BadRequest, "cursor_malformed");
+            await ProblemAssert.IsAsync(byHeader, HttpStatusCode.BadRequest, "cursor_malformed");
             using var byQuery = await AgUiStack.GetEventsAsync(http, $"{events}?cursor={Uri.EscapeDataString(bad)}", null, Ct);
-            await AssertProblemAsync(byQuery, HttpStatusCode.BadRequest, "cursor_malformed");
+            await ProblemAssert.IsAsync(byQuery, HttpStatusCode.BadRequest, "cursor_malformed");
         }
         using (var ghost = await AgUiStack.GetEventsAsync(http, "api/runtimes/rt-1/workers/ghost/agui/events", null, Ct))
-            await AssertProblemAsync(ghost, HttpStatusCode.NotFound, "worker_not_found");
+            await ProblemAssert.IsAsync(ghost, HttpStatusCode.NotFound, "worker_not_found");
 
         Assert.Empty((await client.GetTranscriptAsync("rt-1", worker.WorkerId, Ct)).Transcript); // nothing reached the worker
 
@@ -367,7 +367,4 @@ public sealed class AgUiEndToEndTests(RedisServerFixture redis)
         using var resumed = new SseReader(resumedResponse);
         return (before, await resumed.ReadUntilAsync(e => e is RunFinished or RunError));
     }
-
-    private static Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code) =>
-        ProblemAssert.IsAsync(response, status, code);
 }

@@ -19,6 +19,7 @@ public sealed class BackendConfigurationTests
     [InlineData("Backend:Runtimes:0:BaseUrl", "not a url", "Backend:Runtimes:0:BaseUrl")]
     [InlineData("ConnectionStrings:redis", "", "ConnectionStrings:redis")]
     [InlineData("Backend:Runtimes:0:TimeoutSeconds", "0", "Backend:Runtimes:0:TimeoutSeconds")]
+    [InlineData("Backend:Runtimes:0:TimeoutSeconds", "NaN", "Backend:Runtimes:0:TimeoutSeconds")]
     [InlineData("Backend:Observation:ClientQueueCapacity", "0", "Backend:Observation:ClientQueueCapacity")]
     [InlineData("Backend:Observation:KeepAliveSeconds", "NaN", "Backend:Observation:KeepAliveSeconds")]
     [InlineData("Backend:Observation:KeepAliveTimeoutSeconds", "-1", "Backend:Observation:KeepAliveTimeoutSeconds")]
@@ -94,12 +95,8 @@ public sealed class BackendConfigurationTests
     [Fact]
     public void Start_validation_rejects_an_invalid_setting_before_anything_reads_the_options()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new KeyValuePair<string, string?>("Backend:Observation:MaxClientFrameBytes", "1")]).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddBackendOptions();
-        using var provider = services.BuildServiceProvider();
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        // StartValidation.Load runs the host's start validation before it reads the options.
+        var error = Assert.Throws<OptionsValidationException>(() => Load(("Backend:Observation:MaxClientFrameBytes", "1")));
         Assert.Contains("Backend:Observation:MaxClientFrameBytes", error.Message);
     }
 }

@@ -86,7 +86,7 @@ public sealed class CommandProxyTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Successful_commands_have_the_spec_status_codes()
+    public async Task Successful_commands_have_the_documented_status_codes()
     {
         var client = new YoiClient(_http);
         var created = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);

@@ -11,7 +11,7 @@ public sealed class EmbeddedRuntimeTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Embedded_scripted_runtime_runs_are_observed_live_and_commands_map_to_the_spec_codes()
+    public async Task Embedded_scripted_runtime_runs_are_observed_live_and_commands_map_to_the_documented_codes()
     {
         await using var host = await BackendHost.StartAsync(new Dictionary<string, string?>
         {

@@ -1,10 +1,12 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Yoi.Client;
 using Yoi.Protocol;
 using Yoi.Protocol.Cursors;
 using Yoi.Protocol.Envelopes;
 using Yoi.Protocol.Events;
 using Yoi.Tests.EventLog.Redis;
+using Yoi.Runtime.Workers;
 using Yoi.Tests.RuntimeService;
 
 namespace Yoi.Tests.Backend;
@@ -40,7 +42,10 @@ public sealed class LiveGapTests
         redis.Pause();
         try
         {
-            await Task.Delay(2000, Ct); // the stall under test lasts 2 s: the worker keeps producing, the runtime queues
+            // The worker keeps producing while Redis is stalled: wait until the runtime holds a burst many times MAXLEN.
+            var workers = runtime.Services.GetRequiredService<WorkerRuntime>();
+            await Eventually.ValueAsync(() => workers.QueuedEvents(worker), queued => queued >= 200, "a burst of 200 queued events",
+                TimeSpan.FromSeconds(60));
         }
         finally
         {

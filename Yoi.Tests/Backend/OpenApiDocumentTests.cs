@@ -80,12 +80,9 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     {
         var worker = await _host.Client().CreateWorkerAsync("rt-1", cancellationToken: Ct);
         using var response = await _http.GetAsync($"api/runtimes/rt-1/workers/{worker.WorkerId}/events?{query}", Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal((code, "rt-1", 400), (problem.RootElement.GetProperty("code").GetString(),
-            problem.RootElement.GetProperty("runtime_id").GetString(), problem.RootElement.GetProperty("status").GetInt32()));
-        Assert.Contains(code == "cursor_malformed" ? "'after'" : "'limit'", problem.RootElement.GetProperty("detail").GetString());
+        var (_, problem) = await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.Equal(("rt-1", 400), (problem.GetProperty("runtime_id").GetString(), problem.GetProperty("status").GetInt32()));
+        Assert.Contains(code == "cursor_malformed" ? "'after'" : "'limit'", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -93,11 +90,14 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     {
         var client = _host.Client();
         var worker = await client.CreateWorkerAsync("rt-1", cancellationToken: Ct);
-        var first = await client.GetEventsAsync("rt-1", worker.WorkerId, limit: 1, cancellationToken: Ct);
-        var cursor = Assert.Single(first.Events).Cursor;
+        await client.SendInputAsync("rt-1", worker.WorkerId, "what time is it on the clock", Ct);
+        var stored = await Eventually.ValueAsync(async () => (await client.GetEventsAsync("rt-1", worker.WorkerId, limit: 100, cancellationToken: Ct)).Events,
+            events => events.Count >= 8, "a worker with more than six events");
+        var cursor = stored[0].Cursor;
         using var response = await _http.GetAsync($"api/runtimes/rt-1/workers/{worker.WorkerId}/events?after={cursor}&limit=5", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var next = Yoi.Protocol.Envelopes.EventPage.Parse(await response.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(stored.Skip(1).Take(5).Select(e => e.Cursor), next.Events.Select(e => e.Cursor));
         Assert.All(next.Events, e => Assert.True(e.Cursor > cursor));
     }
 

@@ -43,6 +43,9 @@ public sealed class RuntimeOptionsTests
     [InlineData("Runtime:Ollama:Endpoint", "localhost:11434")]
     [InlineData("Runtime:Ollama:TimeoutSeconds", "0")]
     [InlineData("Runtime:EventLogOutageLimitSeconds", "0")]
+    [InlineData("Runtime:EventLogOutageLimitSeconds", "NaN")]
+    [InlineData("Runtime:Retention:MaxAgeSeconds", "NaN")]
+    [InlineData("Runtime:OpenAI:TimeoutSeconds", "NaN")]
     [InlineData("Runtime:MaxInputChars", "0")]
     [InlineData("Runtime:Retention:MaxLength", "lots")]
     public void An_invalid_optional_setting_is_named(string key, string value)

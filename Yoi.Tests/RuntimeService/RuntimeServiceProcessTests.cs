@@ -121,8 +121,7 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         }, waitHealthy: false);
         await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, service.ExitCode);
-        Assert.Contains(service.Output.Split('\n'), line => line.StartsWith("Invalid configuration: ", StringComparison.Ordinal)
-            && line.Contains("Runtime:Plugins:chat-bridge:Grants:WebSocket:chat:AllowPrivateNetwork", StringComparison.Ordinal));
+        AssertOneLineNames(service.Output, "Runtime:Plugins:chat-bridge:Grants:WebSocket:chat:AllowPrivateNetwork");
     }
 
     [Theory]
@@ -133,8 +132,12 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
             waitHealthy: false, project: "Yoi.BackendService");
         await backend.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, backend.ExitCode);
-        Assert.Contains("Invalid configuration", backend.Output);
-        Assert.Contains(named, backend.Output);
+        AssertOneLineNames(backend.Output, named);
         Assert.DoesNotContain("Unhandled exception", backend.Output);
     }
+
+    /// <summary>The process said what was wrong on one <c>Invalid configuration:</c> line naming <paramref name="setting"/>.</summary>
+    private static void AssertOneLineNames(string output, string setting) =>
+        Assert.Contains(output.Split('\n'), line => line.StartsWith("Invalid configuration: ", StringComparison.Ordinal)
+            && line.Contains(setting, StringComparison.Ordinal));
 }

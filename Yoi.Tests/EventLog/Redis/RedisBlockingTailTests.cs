@@ -43,7 +43,7 @@ public sealed class RedisBlockingTailTests
         for (var i = 1; i <= 40; i++)
         {
             appended.Add(await log.AppendAsync(stream, Json(i), StreamRetention.Unbounded, Ct));
-            if (i % 4 == 0) await Task.Delay(2, Ct); // new milliseconds: IDs with sequence 0, proven by the prev field
+            if (i % 4 == 0) await WaitForRedisClockPastAsync(redis, appended[^1]); // the next ID has sequence 0: only its prev field proves it follows
         }
         await follow.WaitAsync(TimeSpan.FromSeconds(20), Ct);
 
@@ -167,6 +167,14 @@ public sealed class RedisBlockingTailTests
         }, b => b.Count > 0, "a tail across two slots to read again");
         Assert.Equal("t:{y}:b", Assert.Single(batches).Stream);
     }
+
+    /// <summary>Waits until Redis's own clock has left <paramref name="id"/>'s millisecond.</summary>
+    private static Task WaitForRedisClockPastAsync(IConnectionMultiplexer redis, StreamCursor id) =>
+        Eventually.ValueAsync(async () =>
+        {
+            var now = await redis.GetServer(redis.GetEndPoints()[0]).TimeAsync();
+            return (ulong)new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        }, ms => ms > id.Milliseconds, $"Redis's clock past the millisecond of {id}", poll: TimeSpan.FromMilliseconds(1));
 
     private static Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count) =>
         Eventually.ValueAsync(async () =>

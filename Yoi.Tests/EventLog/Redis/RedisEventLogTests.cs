@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Yoi.EventLog;
 using Yoi.EventLog.Redis;
 using Yoi.Protocol.Cursors;
+using Yoi.Tests.Telemetry;
 
 namespace Yoi.Tests.EventLog.Redis;
 
@@ -19,15 +20,10 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
     /// <summary>The event log's spans sampled, under a W3C parent with a trace state, as in a traced Runtime.</summary>
     private sealed class TracedProducer : IDisposable
     {
-        private readonly ActivityListener _listener = new()
-        {
-            ShouldListenTo = s => s.Name == EventLogTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
+        private readonly SpanRecorder _recorder = new(EventLogTelemetry.SourceName);
 
         public TracedProducer()
         {
-            ActivitySource.AddActivityListener(_listener);
             Parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
             Parent.TraceStateString = "k=v";
         }
@@ -37,7 +33,7 @@ public sealed class RedisEventLogTests(RedisServerFixture redis)
         public void Dispose()
         {
             Parent.Dispose();
-            _listener.Dispose();
+            _recorder.Dispose();
         }
     }
 
