@@ -42,6 +42,33 @@ internal static class Eventually
         }
     }
 
+    /// <summary>
+    /// Retries <paramref name="attempt"/> until it returns a value <paramref name="done"/> accepts (any value when null).
+    /// An attempt that throws (Redis still down, say) counts as not yet; the failure message names its exception.
+    /// </summary>
+    public static async Task<T> SucceedsAsync<T>(Func<Task<T>> attempt, string what, Func<T, bool>? done = null, TimeSpan? within = null,
+        TimeSpan? poll = null, Func<T, string>? describe = null)
+    {
+        Exception? failed = null;
+        var (_, value) = await ValueAsync<(bool Ok, T? Value)>(async () =>
+            {
+                try
+                {
+                    var value = await attempt();
+                    failed = null;
+                    return (true, value);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed = ex;
+                    return (false, default);
+                }
+            }, result => result.Ok && (done is null || done(result.Value!)), what, within, poll,
+            result => failed is not null ? $"{failed.GetType().Name}: {failed.Message}"
+                : describe is null ? Describe(result.Value) : describe(result.Value!));
+        return value!;
+    }
+
     /// <summary>Polls <paramref name="find"/> until it finds something, and returns it.</summary>
     public static async Task<T> FoundAsync<T>(Func<T?> find, string what, TimeSpan? within = null) where T : class =>
         (await ValueAsync(find, found => found is not null, what, within, describe: _ => "nothing found"))!;

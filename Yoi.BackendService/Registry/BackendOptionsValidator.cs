@@ -16,7 +16,7 @@ public sealed class BackendOptionsValidator(IConfiguration configuration) : IPos
         foreach (var runtime in options.Runtimes)
         {
             var url = string.IsNullOrWhiteSpace(runtime.BaseUrl) ? configuration[$"services:{runtime.Id}:http:0"] : runtime.BaseUrl;
-            runtime.ResolvedBaseUrl = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;
+            runtime.ResolvedBaseUrl = RuntimeOptionsValidator.TryParseHttpUrl(url, out var uri) ? uri : null;
             runtime.Runtime.Id = runtime.Id ?? "";
             runtime.Runtime.KeyPrefix = runtime.KeyPrefix;
         }

@@ -63,6 +63,9 @@ public sealed class RuntimeOptionsValidator(bool requireToken) : IValidateOption
         return errors;
     }
 
-    private static bool IsHttpUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+    private static bool IsHttpUrl(string url) => TryParseHttpUrl(url, out _);
+
+    /// <summary>An absolute <c>http</c> or <c>https</c> URL.</summary>
+    public static bool TryParseHttpUrl(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(text, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https";
 }

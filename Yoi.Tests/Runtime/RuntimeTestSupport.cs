@@ -71,14 +71,9 @@ internal static class RuntimeTestSupport
     public static async Task<List<WorkerEvent>> WaitForEventsAsync(IEventLog log, string stream, Func<List<WorkerEvent>, bool> done,
         TimeSpan? timeout = null)
     {
-        Exception? failed = null;
-        return await Eventually.ValueAsync(async () =>
-            {
-                // The log may be briefly unreachable (a test pauses Redis): read again on the next poll.
-                try { failed = null; return await ReadEventsAsync(log, stream); }
-                catch (Exception e) { failed = e; return []; }
-            }, done, $"the events of {stream} to match", timeout,
-            describe: events => failed?.Message ?? $"{events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
+        // The log may be briefly unreachable (a test pauses Redis): read again on the next poll.
+        return await Eventually.SucceedsAsync(() => ReadEventsAsync(log, stream), $"the events of {stream} to match", done, timeout,
+            describe: events => $"{events.Count} events, the last: {string.Join(",", events.TakeLast(15).Select(e => e.Kind))}");
     }
 
     public static List<string> Kinds(IEnumerable<WorkerEvent> events) => [.. events.Select(e => e.Kind)];

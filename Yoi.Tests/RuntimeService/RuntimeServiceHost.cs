@@ -101,6 +101,11 @@ internal static class RuntimeApi
             describe: events => $"{events.Count} events, the last: {string.Join(",", events.TakeLast(5).Select(e => e.Payload.Kind))}");
     }
 
+    /// <summary>Waits until a worker's stored events hold at least <paramref name="count"/> text deltas.</summary>
+    public static Task WaitForDeltasAsync(HttpClient client, string workerId, int count) =>
+        Eventually.ValueAsync(async () => (await ReadAllEventsAsync(client, workerId, 1000)).Count(f => f.Payload is TextDeltaEvent),
+            deltas => deltas >= count, $"worker {workerId} to stream {count} text deltas");
+
     /// <summary>Every stored event, following <c>next_cursor</c> page by page.</summary>
     public static async Task<List<EventFrame>> ReadAllEventsAsync(HttpClient client, string workerId, int pageSize = 100)
     {

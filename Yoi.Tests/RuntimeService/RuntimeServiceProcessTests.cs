@@ -42,8 +42,7 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
             await WaitRunEndAsync(client, doneId, done.RunId!);
             doneTranscript = await client.GetStringAsync($"/v1/workers/{doneId}/transcript", Ct);
             cutRunId = (await SendInputAsync(client, cutId, "long 100000")).RunId!;
-            await Eventually.ValueAsync(async () => (await ReadAllEventsAsync(client, cutId, 1000)).Count(f => f.Payload is TextDeltaEvent),
-                deltas => deltas >= 30, "the long run to stream 30 deltas");
+            await WaitForDeltasAsync(client, cutId, 30);
             first.Kill();
             var stored = await new RedisEventLog(redis.Multiplexer).ReadAfterAsync(
                 new StreamKeys(environment["Runtime__KeyPrefix"], "rt-proc").WorkerEvents(cutId), StreamCursor.Zero, 100_000, Ct);
@@ -88,7 +87,7 @@ public sealed class RuntimeServiceProcessTests(RedisServerFixture redis)
         using var client = first.NewClient(Token);
         var id = (await CreateWorkerAsync(client)).WorkerId;
         var run = await SendInputAsync(client, id, "long 100000");
-        await Eventually.TrueAsync(async () => (await ReadAllEventsAsync(client, id, 1000)).Any(f => f.Payload is TextDeltaEvent), "the run to stream");
+        await WaitForDeltasAsync(client, id, 1);
         await first.StopAsync();
         Assert.Equal(0, first.ExitCode);
 

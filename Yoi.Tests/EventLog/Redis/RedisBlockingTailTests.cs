@@ -21,9 +21,8 @@ public sealed class RedisBlockingTailTests
     [Fact]
     public async Task Blocking_tail_follows_appends_one_by_one_without_extra_reads_for_gap_checks()
     {
-        await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        await using var setup = await PrivateLog.StartAsync();
+        var (redis, log) = (setup.Redis, setup.Log);
         var stream = "t:one-by-one";
         var position = await log.AppendAsync(stream, Json(0), StreamRetention.Unbounded, Ct);
         var appended = new List<StreamCursor>();
@@ -58,9 +57,8 @@ public sealed class RedisBlockingTailTests
     [Fact]
     public async Task Blocking_tail_of_many_streams_uses_one_connection()
     {
-        await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        await using var setup = await PrivateLog.StartAsync();
+        var (redis, log) = (setup.Redis, setup.Log);
         var streams = Enumerable.Range(0, 50).Select(i => $"t:many:{i}").ToArray();
         await log.AppendAsync(streams[0], Json(0), StreamRetention.Unbounded, Ct); // connects the shared multiplexer fully
         var before = await RedisServerFixture.ConnectedClientsAsync(redis);
@@ -77,9 +75,8 @@ public sealed class RedisBlockingTailTests
     [Fact]
     public async Task Tail_while_the_blocking_reader_waits_elsewhere_is_woken_by_the_append_notification()
     {
-        await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        await using var setup = await PrivateLog.StartAsync();
+        var (redis, log) = (setup.Redis, setup.Log);
         var first = log.TailAsync([new("t:first", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct).AsTask();
         await WaitForBlockedClientsAsync(redis, 1);
         var second = log.TailAsync([new("t:second", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), Ct).AsTask();
@@ -96,9 +93,8 @@ public sealed class RedisBlockingTailTests
     [Fact]
     public async Task Tail_after_a_cancelled_blocking_tail_still_gets_the_next_append_at_once()
     {
-        await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        await using var setup = await PrivateLog.StartAsync();
+        var (redis, log) = (setup.Redis, setup.Log);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var cancelled = log.TailAsync([new("t:s", StreamCursor.Zero)], 10, TimeSpan.FromSeconds(30), cancel.Token).AsTask();
         await WaitForBlockedClientsAsync(redis, 1);
@@ -115,10 +111,9 @@ public sealed class RedisBlockingTailTests
     [Fact]
     public async Task Blocking_tail_announces_a_gap_when_one_batch_outgrows_retention_while_it_waits()
     {
-        await using var server = await RedisServerFixture.StartPrivateServerAsync();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var setup = await PrivateLog.StartAsync();
+        var (redis, log) = (setup.Redis, setup.Log);
         await redis.GetServer(redis.GetEndPoints()[0]).ConfigSetAsync("stream-node-max-entries", "4"); // MAXLEN ~ trims in small nodes
-        await using var log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
         var position = await log.AppendAsync("t:gap", Json(0), StreamRetention.Unbounded, Ct);
         var tail = log.TailAsync([new("t:gap", position)], 100, TimeSpan.FromSeconds(30), Ct).AsTask();
         await WaitForBlockedClientsAsync(redis, 1);
@@ -142,30 +137,40 @@ public sealed class RedisBlockingTailTests
         await Assert.ThrowsAnyAsync<RedisException>(() => log.TailAsync(positions, 10, TimeSpan.FromSeconds(1), Ct).AsTask());
 
         foreach (var node in cluster.Nodes) await node.StartAsync();
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                await log.AppendAsync("t:{y}:b", Json(0), StreamRetention.Unbounded, Ct);
-                return true;
-            }
-            catch (RedisException)
-            {
-                return false;
-            }
-        }, "the cluster to take appends again");
-        var batches = await Eventually.ValueAsync(async () =>
-        {
-            try
-            {
-                return await log.TailAsync(positions, 10, TimeSpan.FromSeconds(1), Ct);
-            }
-            catch (RedisException)
-            {
-                return [];
-            }
-        }, b => b.Count > 0, "a tail across two slots to read again");
+        await Eventually.SucceedsAsync(async () => await log.AppendAsync("t:{y}:b", Json(0), StreamRetention.Unbounded, Ct),
+            "the cluster to take appends again");
+        var batches = await Eventually.SucceedsAsync(async () => await log.TailAsync(positions, 10, TimeSpan.FromSeconds(1), Ct),
+            "a tail across two slots to read again", b => b.Count > 0);
         Assert.Equal("t:{y}:b", Assert.Single(batches).Stream);
+    }
+
+    /// <summary>A private redis-server, an admin multiplexer on it, and the event log with its blocking reader.</summary>
+    private sealed class PrivateLog : IAsyncDisposable
+    {
+        private readonly RedisServerProcess _server;
+
+        private PrivateLog(RedisServerProcess server, ConnectionMultiplexer redis)
+        {
+            _server = server;
+            Redis = redis;
+            Log = new RedisEventLog(redis, blockingReader: ConfigurationOptions.Parse(server.ConnectionString));
+        }
+
+        public ConnectionMultiplexer Redis { get; }
+        public RedisEventLog Log { get; }
+
+        public static async Task<PrivateLog> StartAsync()
+        {
+            var server = await RedisServerFixture.StartPrivateServerAsync();
+            return new PrivateLog(server, await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Log.DisposeAsync();
+            await Redis.DisposeAsync();
+            await _server.DisposeAsync();
+        }
     }
 
     /// <summary>Waits until Redis's own clock has left <paramref name="id"/>'s millisecond.</summary>
@@ -177,11 +182,7 @@ public sealed class RedisBlockingTailTests
         }, ms => ms > id.Milliseconds, $"Redis's clock past the millisecond of {id}", poll: TimeSpan.FromMilliseconds(1));
 
     private static Task WaitForBlockedClientsAsync(IConnectionMultiplexer redis, int count) =>
-        Eventually.ValueAsync(async () =>
-        {
-            var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("clients");
-            return int.Parse(info.SelectMany(g => g).Single(p => p.Key == "blocked_clients").Value, CultureInfo.InvariantCulture);
-        }, blocked => blocked >= count, $"{count} blocked clients");
+        Eventually.ValueAsync(() => RedisServerFixture.ClientsInfoAsync(redis, "blocked_clients"), blocked => blocked >= count, $"{count} blocked clients");
 
     private static async Task<Dictionary<string, long>> CommandStatsAsync(IConnectionMultiplexer redis)
     {

@@ -30,10 +30,13 @@ public sealed class RedisServerFixture : IAsyncDisposable
     public static string NewKeyPrefix() => $"t:{Guid.NewGuid():N}:";
 
     /// <summary><c>INFO clients</c>' <c>connected_clients</c> of the server the multiplexer talks to.</summary>
-    public static async Task<long> ConnectedClientsAsync(IConnectionMultiplexer redis)
+    public static Task<long> ConnectedClientsAsync(IConnectionMultiplexer redis) => ClientsInfoAsync(redis, "connected_clients");
+
+    /// <summary>One count of <c>INFO clients</c> (<c>connected_clients</c>, <c>blocked_clients</c>...) of the server the multiplexer talks to.</summary>
+    public static async Task<long> ClientsInfoAsync(IConnectionMultiplexer redis, string field)
     {
         var info = await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("clients");
-        var value = info.SelectMany(g => g).Single(p => p.Key == "connected_clients").Value;
+        var value = info.SelectMany(g => g).Single(p => p.Key == field).Value;
         return long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
